@@ -1,0 +1,3 @@
+from centra_provision.cli import main
+
+main()

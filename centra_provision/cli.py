@@ -1,0 +1,155 @@
+"""The `provision` command: a thin click layer over the library.
+
+Commands parse options, call one library function, hand its result to a renderer and
+return an exit code. Only `main` turns errors into output: ProvisionError into its
+one-line messages and exit code, anything unexpected into one line (no traceback
+unless PROVISION_DEBUG is set).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from centra_provision import __version__
+from centra_provision.errors import EXIT_ERROR, ProvisionError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+def manifests_option(func: F) -> F:
+    """`--manifests DIR`: the manifest root (default ./manifests, or PROVISION_MANIFESTS)."""
+    return click.option(
+        "--manifests",
+        "manifests",
+        envvar="PROVISION_MANIFESTS",
+        default="manifests",
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Manifest root holding one folder per environment (env: PROVISION_MANIFESTS).",
+    )(func)
+
+
+def env_option(func: F) -> F:
+    """`-e/--env NAME`: the environment folder under the manifest root (or PROVISION_ENV)."""
+    return click.option(
+        "-e",
+        "--env",
+        "env",
+        envvar="PROVISION_ENV",
+        required=True,
+        help="Environment name: a folder under the manifest root (env: PROVISION_ENV).",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provision")
+def cli() -> None:
+    """Infrastructure-as-code for the Centra side of a Global-e integration.
+
+    Manifests in git describe each environment (local, QA-INT, PROD); `validate` checks
+    them offline.
+    """
+
+
+@cli.command()
+@env_option
+@manifests_option
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def validate(env: str, manifests: Path, fmt: str) -> int:
+    """Check an environment's manifests: schemas and semantic rules, no network.
+
+    Exit 0 when valid, 1 with one `file:line:col: message` line per problem.
+    """
+    from centra_provision.manifest.desired import load_desired_state
+    from centra_provision.render import console_for
+
+    console = console_for(fmt)
+    try:
+        state = load_desired_state(manifests, env)
+    except ProvisionError as exc:
+        console.validation_failed(env, exc)
+        return exc.exit_code
+    console.validation_ok(state)
+    return 0
+
+
+@cli.command()
+@click.argument("kind", required=False)
+def schema(kind: str | None) -> int:
+    """Print the JSON Schema (draft 2020-12) of KIND, or of any manifest document.
+
+    Point yaml-language-server at the output for completion and checking in editors.
+    """
+    from centra_provision.manifest.schema import SCHEMA_KINDS, combined_schema, schema_text
+
+    if kind is None:
+        click.echo(combined_schema())
+        return 0
+    if kind not in SCHEMA_KINDS:
+        raise click.BadParameter(f"unknown kind {kind!r}; one of: {', '.join(SCHEMA_KINDS)}")
+    click.echo(schema_text(kind), nl=False)
+    return 0
+
+
+@cli.command()
+@manifests_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def envs(manifests: Path, fmt: str) -> int:
+    """List the environments under the manifest root (for CI matrices)."""
+    from centra_provision.manifest.catalog import environment_summaries
+    from centra_provision.render import console_for
+
+    console_for(fmt).environments(environment_summaries(manifests))
+    return 0
+
+
+@cli.group()
+def secret() -> None:
+    """Secrets for the Centra side of the integration."""
+
+
+@secret.command("generate")
+def secret_generate() -> int:
+    """Print a new random 256-bit key for the Order API plugin's secret API key."""
+    import secrets
+
+    click.echo(secrets.token_hex(32))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map every outcome to an exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="provision", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_ERROR
+    except ProvisionError as exc:
+        for line in exc.lines():
+            click.echo(f"error: {line}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    except Exception as exc:
+        if os.environ.get("PROVISION_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set PROVISION_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)

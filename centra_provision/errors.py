@@ -1,0 +1,74 @@
+"""One error hierarchy for the whole tool.
+
+Every failure a user can cause is a `ProvisionError` with an exit code and one-line
+messages; only the CLI's top level turns them into output (httpx's typed exceptions
+are the model). Anything else escaping is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_GUIDED_PENDING = 3
+
+
+@dataclass(frozen=True, order=True)
+class Mark:
+    """Where a value came from in a manifest: file, 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in the manifests, printed as `file:line:col: message`."""
+
+    mark: Mark | None
+    message: str
+
+    def __str__(self) -> str:
+        message = " ".join(self.message.split())  # always one line, whatever the input held
+        return f"{self.mark}: {message}" if self.mark else message
+
+
+class ProvisionError(Exception):
+    """Root of every error the tool reports to a user."""
+
+    exit_code = EXIT_ERROR
+
+    def lines(self) -> list[str]:
+        """The one-line messages the CLI prints for this error."""
+        return [str(self)]
+
+
+class UsageError(ProvisionError):
+    """The command line asked for something that cannot be done (unknown env, bad option)."""
+
+
+class ManifestError(ProvisionError):
+    """Manifests that failed to load or validate; carries every diagnostic of the run."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(set(diagnostics), key=_diagnostic_order)
+        super().__init__(f"{len(self.diagnostics)} error(s) in manifests")
+
+    def lines(self) -> list[str]:
+        return [str(d) for d in self.diagnostics]
+
+
+def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:
+    if d.mark is None:
+        return ("", 0, 0, d.message)
+    return (d.mark.file, d.mark.line, d.mark.col, d.message)
+
+
+class SecretError(ProvisionError):
+    """A secret reference could not be resolved (env var unset, file unreadable)."""

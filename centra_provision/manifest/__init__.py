@@ -1,0 +1,1 @@
+"""Manifests: loading with line numbers, JSON Schemas, environments, validation."""

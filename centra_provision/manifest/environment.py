@@ -1,0 +1,364 @@
+"""Environments: find one under the manifest root, load its folder and its bases, merge.
+
+`manifests/<env>/` holds exactly one `Environment` document plus resource documents;
+its `includes` name base folders (relative to the root), which may include others
+through a `Base` document. Bases are layered first, in order; the environment last.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from centra_provision.errors import Diagnostic, ManifestError, Mark, UsageError
+from centra_provision.manifest.merge import merge_documents
+from centra_provision.manifest.schema import validate_document
+from centra_provision.manifest.yamlio import SourceDocument, load_file
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+LAYER_KINDS = ("Environment", "Base")
+
+
+def shown_path(path: Path) -> str:
+    """A path as users see it in messages: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
+@dataclass
+class Layer:
+    """One folder's documents, in file order."""
+
+    folder: str
+    documents: list[SourceDocument] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """A Centra rate-limit tier; Growth by default (60 requests, 20 mutations per 10 s)."""
+
+    requests: int = 60
+    mutations: int = 20
+    interval_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """The validated `Environment` document."""
+
+    name: str
+    centra_url: str | None
+    embedded_state: str | None
+    embedded_products: int
+    token_env: str
+    centra_domain: str
+    globale_env: str
+    merchant_id: int
+    includes: tuple[str, ...]
+    stores: tuple[tuple[str, str], ...]
+    warehouses: tuple[str, ...] | None
+    variables: dict[str, Any]
+    executor: str
+    ledger: Path
+    rate_limits: RateLimits
+    doc: SourceDocument = field(compare=False, repr=False)
+
+    @property
+    def store_names(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.stores)
+
+
+def _kind_of(doc: SourceDocument) -> str | None:
+    return doc.data.get("kind") if isinstance(doc.data, dict) else None
+
+
+def _name_of(doc: SourceDocument) -> str | None:
+    meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def load_folder(folder: Path, diags: list[Diagnostic], known_kinds: Iterable[str]) -> Layer:
+    """Every manifest document of a folder (not recursive), with shape errors collected."""
+    layer = Layer(shown_path(folder))
+    known = set(known_kinds)
+    try:
+        entries = sorted(p for p in folder.iterdir() if p.name.endswith(MANIFEST_SUFFIXES))
+    except OSError as exc:
+        diags.append(Diagnostic(Mark(layer.folder, 1, 1), f"cannot list folder: {exc.strerror}"))
+        return layer
+    for path in entries:
+        try:
+            docs = load_file(path, shown_path(path))
+        except ManifestError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        for doc in docs:
+            if _check_shape(doc, known, diags):
+                layer.documents.append(doc)
+    return layer
+
+
+def _check_shape(doc: SourceDocument, known: set[str], diags: list[Diagnostic]) -> bool:
+    if not isinstance(doc.data, dict):
+        diags.append(
+            Diagnostic(
+                doc.mark(()), "a manifest document is a mapping with kind, metadata and spec"
+            )
+        )
+        return False
+    kind = doc.data.get("kind")
+    if kind is None:
+        diags.append(Diagnostic(doc.mark(()), "missing required key 'kind'"))
+        return False
+    if not isinstance(kind, str) or kind not in known:
+        diags.append(
+            Diagnostic(
+                doc.mark(("kind",)), f"unknown kind {kind!r} (known: {', '.join(sorted(known))})"
+            )
+        )
+        return False
+    if _name_of(doc) is None:
+        diags.extend(
+            validate_document(doc, kind)
+            or [Diagnostic(doc.mark(("metadata",)), f"{kind}: metadata.name must be a string")]
+        )
+        return False
+    return True
+
+
+def find_environment_doc(layer: Layer, name: str, diags: list[Diagnostic]) -> SourceDocument:
+    """The single `Environment` document of an environment folder."""
+    found = [d for d in layer.documents if _kind_of(d) == "Environment"]
+    for doc in layer.documents:
+        if _kind_of(doc) == "Base":
+            diags.append(
+                Diagnostic(
+                    doc.mark(("kind",)),
+                    "Base documents belong in a base folder, not in an environment folder",
+                )
+            )
+    if not found:
+        raise ManifestError(
+            [
+                *diags,
+                Diagnostic(Mark(layer.folder, 1, 1), f"no Environment document in {layer.folder}"),
+            ]
+        )
+    for extra in found[1:]:
+        first = found[0].mark(())
+        diags.append(
+            Diagnostic(
+                extra.mark(()), f"second Environment document (first at {first.file}:{first.line})"
+            )
+        )
+    doc = found[0]
+    diags.extend(validate_document(doc, "Environment"))
+    if _name_of(doc) != name:
+        diags.append(
+            Diagnostic(
+                doc.mark(("metadata", "name")),
+                f"Environment name '{_name_of(doc)}' does not match its folder '{name}'",
+            )
+        )
+    return doc
+
+
+def resolve_includes(
+    root: Path,
+    includes: list[str],
+    origin: SourceDocument,
+    diags: list[Diagnostic],
+    known_kinds: Iterable[str],
+) -> list[Layer]:
+    """The base layers an environment includes, depth-first, each once; cycles are errors."""
+    layers: list[Layer] = []
+    seen: set[str] = set()
+    kinds = list(known_kinds)
+
+    def visit(
+        names: list[str], doc: SourceDocument, path: tuple[str, ...], stack: list[str]
+    ) -> None:
+        for i, name in enumerate(names):
+            mark = doc.mark((*path, i))
+            if name in stack:
+                cycle = " -> ".join([*stack[stack.index(name) :], name])
+                diags.append(Diagnostic(mark, f"include cycle: {cycle}"))
+                continue
+            if name in seen:
+                continue
+            folder = root / name
+            if not folder.resolve().is_relative_to(root.resolve()):
+                diags.append(Diagnostic(mark, f"include '{name}' leaves the manifest root"))
+                continue
+            if not folder.is_dir():
+                diags.append(
+                    Diagnostic(
+                        mark, f"included base '{name}' is not a folder under {shown_path(root)}"
+                    )
+                )
+                continue
+            seen.add(name)
+            layer = load_folder(folder, diags, kinds)
+            bases = [d for d in layer.documents if _kind_of(d) == "Base"]
+            for d in layer.documents:
+                if _kind_of(d) == "Environment":
+                    diags.append(
+                        Diagnostic(
+                            d.mark(("kind",)),
+                            "an Environment document cannot be included as a base",
+                        )
+                    )
+            for base in bases[:1]:
+                diags.extend(validate_document(base, "Base"))
+                spec = base.data.get("spec")
+                inner = spec.get("includes") if isinstance(spec, dict) else None
+                if isinstance(inner, list) and all(isinstance(x, str) for x in inner):
+                    visit(inner, base, ("spec", "includes"), [*stack, name])
+            layers.append(layer)
+
+    visit(includes, origin, ("spec", "includes"), [origin_name(origin)])
+    return layers
+
+
+def origin_name(doc: SourceDocument) -> str:
+    return _name_of(doc) or "environment"
+
+
+def merge_layers(layers: list[Layer], diags: list[Diagnostic]) -> list[SourceDocument]:
+    """Resource documents after layering; duplicates within one layer are errors."""
+    merged: dict[tuple[str, str], SourceDocument] = {}
+    for layer in layers:
+        local: dict[tuple[str, str], SourceDocument] = {}
+        for doc in layer.documents:
+            kind, name = _kind_of(doc), _name_of(doc)
+            if kind in LAYER_KINDS or kind is None or name is None:
+                continue
+            key = (kind, name)
+            if key in local:
+                first = local[key].mark(("metadata", "name"))
+                diags.append(
+                    Diagnostic(
+                        doc.mark(("metadata", "name")),
+                        f"duplicate {kind}/{name} (first defined at {first.file}:{first.line})",
+                    )
+                )
+                continue
+            local[key] = doc
+            merged[key] = merge_documents(merged[key], doc) if key in merged else doc
+    return list(merged.values())
+
+
+def environment_config(doc: SourceDocument, root: Path) -> EnvironmentConfig:
+    """The typed view of a schema-valid Environment document."""
+    spec = doc.data["spec"]
+    centra, globale = spec["centra"], spec["globale"]
+    embedded = centra.get("embedded")
+    limits = centra.get("rateLimits", {})
+    return EnvironmentConfig(
+        name=doc.data["metadata"]["name"],
+        centra_url=centra.get("url"),
+        embedded_state=(embedded or {}).get("stateFile", ".provision/local-centra.sqlite")
+        if embedded is not None
+        else None,
+        embedded_products=(embedded or {}).get("products", 200),
+        token_env=centra["tokenEnv"],
+        centra_domain=centra["domain"],
+        globale_env=globale["environment"],
+        merchant_id=globale["merchantId"],
+        includes=tuple(spec.get("includes", [])),
+        stores=tuple((s["name"], s["type"]) for s in spec.get("stores", [])),
+        warehouses=tuple(spec["warehouses"]) if "warehouses" in spec else None,
+        variables=dict(spec.get("variables", {})),
+        executor=spec["executor"],
+        ledger=(root.parent / spec["ledger"]),
+        rate_limits=RateLimits(
+            limits.get("requests", 60),
+            limits.get("mutations", 20),
+            limits.get("intervalSeconds", 10),
+        ),
+        doc=doc,
+    )
+
+
+def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
+    """Rules on the Environment document itself."""
+    diags: list[Diagnostic] = []
+    if env.centra_url is not None:
+        parts = urlsplit(env.centra_url)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            diags.append(
+                Diagnostic(
+                    env.doc.mark(("spec", "centra", "url")),
+                    "Centra URL must use https:// (http:// only on loopback)",
+                )
+            )
+    if env.executor == "backoffice" and env.embedded_state is None:
+        diags.append(
+            Diagnostic(
+                env.doc.mark(("spec", "executor")),
+                "executor 'backoffice' needs the embedded emulator (spec.centra.embedded)",
+            )
+        )
+    names = [name for name, _ in env.stores]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            diags.append(
+                Diagnostic(env.doc.mark(("spec", "stores", i)), f"store '{name}' declared twice")
+            )
+    return diags
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def list_environments(root: Path) -> list[str]:
+    """Folders under the root that hold an Environment document (cheap scan, no validation)."""
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for path in folder.iterdir():
+            if path.name.endswith(MANIFEST_SUFFIXES) and path.is_file():
+                try:
+                    head = path.read_text(errors="replace")[:65536]
+                except OSError:
+                    continue
+                if "kind: Environment" in head:
+                    found.append(folder.name)
+                    break
+    return found
+
+
+def require_root(root: Path) -> None:
+    if not root.is_dir():
+        raise UsageError(
+            f"manifest root {shown_path(root)} is not a folder "
+            "(use --manifests DIR or PROVISION_MANIFESTS)"
+        )
+
+
+def require_environment_folder(root: Path, name: str) -> Path:
+    if not root.is_dir():
+        raise UsageError(
+            f"manifest root {shown_path(root)} is not a folder "
+            "(use --manifests DIR or PROVISION_MANIFESTS)"
+        )
+    folder = root / name
+    if not name or "/" in name or name.startswith(".") or not folder.is_dir():
+        known = ", ".join(list_environments(root)) or "none"
+        raise UsageError(f"no environment '{name}' under {shown_path(root)} (found: {known})")
+    return folder

@@ -1,0 +1,52 @@
+"""Machine-readable output: one JSON document per command on stdout."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import click
+
+from centra_provision.errors import ManifestError, ProvisionError
+from centra_provision.manifest.catalog import EnvironmentSummary
+from centra_provision.manifest.desired import DesiredState
+
+
+def _emit(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+class JsonConsole:
+    def validation_ok(self, state: DesiredState) -> None:
+        _emit(
+            {
+                "environment": state.environment.name,
+                "valid": True,
+                "resources": [r.address for r in state.resources],
+                "errors": [],
+            }
+        )
+
+    def validation_failed(self, env: str, error: ProvisionError) -> None:
+        errors: list[dict[str, Any]] = []
+        if isinstance(error, ManifestError):
+            for d in error.diagnostics:
+                where = asdict(d.mark) if d.mark else {"file": None, "line": None, "col": None}
+                errors.append({**where, "message": d.message})
+        else:
+            errors.append({"file": None, "line": None, "col": None, "message": str(error)})
+        _emit({"environment": env, "valid": False, "resources": [], "errors": errors})
+
+    def environments(self, summaries: list[EnvironmentSummary]) -> None:
+        _emit(
+            [
+                {
+                    "name": s.name,
+                    "globaleEnvironment": s.globale_env,
+                    "merchantId": s.merchant_id,
+                    "problem": s.problem,
+                }
+                for s in summaries
+            ]
+        )

@@ -1,0 +1,29 @@
+"""ISO 3166-1 country sets: `[SE, NO]` or `{allExcept: [SE]}`, expanded with pycountry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycountry
+
+
+def all_codes() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def is_valid(code: str) -> bool:
+    return code.upper() in all_codes()
+
+
+def listed_codes(value: Any) -> list[str]:
+    """The codes a set literally names (the list, or the exclusions)."""
+    if isinstance(value, dict):
+        return list(value.get("allExcept", []))
+    return list(value) if isinstance(value, list) else []
+
+
+def expand(value: Any) -> frozenset[str]:
+    """The concrete set of alpha-2 codes a country set denotes."""
+    if isinstance(value, dict):
+        return all_codes() - {c.upper() for c in value.get("allExcept", [])}
+    return frozenset(c.upper() for c in value)

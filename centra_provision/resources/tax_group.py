@@ -1,0 +1,62 @@
+"""TaxGroup: a tax group with its rules ('GE Local VAT', guide 1.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from centra_provision.errors import Diagnostic
+from centra_provision.resources import countries
+from centra_provision.resources.base import (
+    CheckContext,
+    Resource,
+    ResourceKind,
+    by_name,
+    check_store_refs,
+)
+
+MAX_RATE_DECIMALS = 4
+
+
+def check_rules(res: Resource, _ctx: CheckContext) -> Iterable[Diagnostic]:
+    seen: set[str] = set()
+    for i, rule in enumerate(res.spec.get("rules", [])):
+        name = rule.get("name")
+        if name in seen:
+            yield res.error(("rules", i, "name"), f"duplicate tax rule '{name}'")
+        seen.add(name)
+        yield from _check_rate(res, i, rule.get("rate"))
+        yield from _check_countries(res, i, rule.get("countries"))
+
+
+def _check_rate(res: Resource, i: int, rate: object) -> Iterable[Diagnostic]:
+    if not isinstance(rate, int | Decimal) or isinstance(rate, bool):
+        return
+    value = Decimal(rate)
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        yield res.error(("rules", i, "rate"), f"tax rate {rate} is outside 0-100 percent")
+    elif -int(value.as_tuple().exponent) > MAX_RATE_DECIMALS:
+        yield res.error(
+            ("rules", i, "rate"),
+            f"tax rate {rate} has more than {MAX_RATE_DECIMALS} decimals",
+        )
+
+
+def _check_countries(res: Resource, i: int, value: object) -> Iterable[Diagnostic]:
+    base = (
+        ("rules", i, "countries", "allExcept")
+        if isinstance(value, dict)
+        else ("rules", i, "countries")
+    )
+    for j, code in enumerate(countries.listed_codes(value)):
+        if not countries.is_valid(code):
+            yield res.error((*base, j), f"'{code}' is not an ISO 3166-1 alpha-2 country code")
+    if value is not None and not countries.expand(value):
+        yield res.error(("rules", i, "countries"), "the rule applies to no country")
+
+
+KIND = ResourceKind(
+    name="TaxGroup",
+    identity=by_name,
+    checks=(check_store_refs("defaultInStores"), check_rules),
+)

@@ -1,0 +1,64 @@
+"""WebhookPlugin: the Centra Webhook plugin ('GE Integration Webhooks', guide 1.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qs, urlsplit
+
+from centra_provision.errors import Diagnostic
+from centra_provision.globale import HOSTS, environment_of_host, webhook_url
+from centra_provision.resources.base import (
+    CheckContext,
+    Resource,
+    ResourceKind,
+    by_store_and_plugin_name,
+    check_store_refs,
+)
+
+
+def effective_url(res: Resource, ctx: CheckContext) -> str:
+    """The manifest's URL, or the one the guide's format derives for this environment."""
+    url = res.spec.get("url")
+    return (
+        url
+        if isinstance(url, str)
+        else webhook_url(ctx.globale_env, ctx.merchant_id, ctx.centra_domain)
+    )
+
+
+def check_url(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
+    url = res.spec.get("url")
+    if not isinstance(url, str):
+        return
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    expected = HOSTS[ctx.globale_env].webhooks
+    owner = environment_of_host(host)
+    if owner and owner != ctx.globale_env:
+        yield res.error(
+            ("url",),
+            f"webhook host {host} belongs to Global-e {owner}, but this environment is "
+            f"{ctx.globale_env} (expected {expected})",
+        )
+        return
+    if host != expected:
+        yield res.error(
+            ("url",), f"webhook host {host} is not the Global-e {ctx.globale_env} host {expected}"
+        )
+        return
+    query = parse_qs(parts.query)
+    if query.get("merchantId") != [str(ctx.merchant_id)]:
+        yield res.error(
+            ("url",), f"webhook URL merchantId does not match the environment's {ctx.merchant_id}"
+        )
+    if query.get("domain") != [ctx.centra_domain]:
+        yield res.error(
+            ("url",), f"webhook URL domain does not match the environment's {ctx.centra_domain}"
+        )
+
+
+KIND = ResourceKind(
+    name="WebhookPlugin",
+    identity=by_store_and_plugin_name,
+    checks=(check_store_refs("store"), check_url),
+)
