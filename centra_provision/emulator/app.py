@@ -1,0 +1,198 @@
+"""The emulator's HTTP surface (starlette): the Integration API at POST /graphql, the Order
+API probe, the back office, and the test-only /__emulator endpoints (stats, fault knobs).
+
+Request pipeline, in Centra's order as seen from a client: network faults (latency, 429
+storm, dropped connection, 5xx), then auth (403), then rate limits (429 + Retry-After),
+then execution; "fail after commit" turns a committed mutation's answer into a 502.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from centra_provision.emulator.backoffice import Backoffice, routes
+from centra_provision.emulator.faults import DroppedConnection, Faults
+from centra_provision.emulator.graphql_api import (
+    RequestContext,
+    build_api_schema,
+    parse_request,
+    run,
+)
+from centra_provision.emulator.limits import RateLimiter
+from centra_provision.emulator.seed import seed, token_digest
+from centra_provision.emulator.store import CentraState
+
+ADMIN_PATHS = ("/backoffice", "/__emulator/faults")
+
+
+class Emulator:
+    """One emulated Centra instance: state, API schema, limits, faults and counters."""
+
+    def __init__(self, state_path: str = ":memory:", products: int = 200,
+                 requests_per_10s: int = 60, mutations_per_10s: int = 20,
+                 faults: Faults | None = None) -> None:
+        self.state = CentraState(state_path)
+        seed(self.state, products)
+        self.schema = build_api_schema(self.state)
+        self.limiter = RateLimiter(requests_per_10s, mutations_per_10s)
+        self.faults = faults or Faults()
+        self.stats: Counter[str] = Counter()
+        self.backoffice = Backoffice(self.state)
+        self.app = Starlette(routes=[
+            Route("/graphql", self.graphql, methods=["POST"]),
+            Route("/api/{uri}/orders", self.order_api_probe, methods=["GET"]),
+            Route("/__emulator/stats", self.get_stats, methods=["GET", "DELETE"]),
+            Route("/__emulator/faults", self.fault_knobs, methods=["GET", "POST"]),
+            *routes(self.backoffice),
+        ])
+
+    @property
+    def admin_token(self) -> str:
+        """A token with every read and write permission (printed by `emulator serve`)."""
+        return self.state.get_meta("admin_token") or ""
+
+    @property
+    def backoffice_password(self) -> str:
+        return self.state.get_meta("backoffice_password") or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(ADMIN_PATHS):
+            if not self._is_admin(Request(scope)):
+                await JSONResponse({"error": "back-office credentials required"}, 401,
+                                   headers={"WWW-Authenticate": 'Basic realm="backoffice"'})(
+                    scope, receive, send)
+                return
+        try:
+            await self.app(scope, receive, send)
+        except DroppedConnection:
+            # Start a response and abandon it: the server then closes the connection.
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", b"1000")]})
+            await send({"type": "http.response.body", "body": b'{"data":', "more_body": True})
+            raise
+
+    def _is_admin(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return user == "admin" and hmac.compare_digest(password, self.backoffice_password)
+
+    def _permissions(self, request: Request) -> frozenset[str] | None:
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else (
+            request.cookies.get("graphql-access", ""))
+        if not token:
+            return None
+        digest = token_digest(token)
+        for row in self.state.all("token"):
+            if hmac.compare_digest(row["digest"], digest):
+                expires = row.get("expiresAt")
+                if expires and datetime.fromisoformat(expires) <= datetime.now(UTC):
+                    return None
+                return frozenset(row["permissions"])
+        return None
+
+    async def graphql(self, request: Request) -> Response:
+        self.stats["requests"] += 1
+        await self.faults.delay()
+        if self.faults.take_storm():
+            return self._refused(429, self.faults.storm_retry_after)
+        if self.faults.roll(self.faults.drop_rate):
+            self.stats["dropped"] += 1
+            raise DroppedConnection()
+        if self.faults.roll(self.faults.error_rate):
+            self.stats["status.503"] += 1
+            return JSONResponse({"errors": [{"message": "Service Unavailable"}]}, 503)
+        permissions = self._permissions(request)
+        if permissions is None:
+            self.stats["status.403"] += 1
+            return JSONResponse({"errors": [{"message": "Forbidden"}]}, 403)
+        try:
+            payload = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return JSONResponse({"errors": [{"message": "Body must be JSON"}]}, 400)
+        payload = payload if isinstance(payload, dict) else {}
+        parsed = parse_request(self.schema, payload.get("query"), payload.get("operationName"))
+        self.stats[f"operation.{parsed.operation_name}"] += 1
+        wait = self.limiter.acquire(parsed.is_mutation)
+        if wait:
+            return self._refused(429, wait)
+        context = RequestContext(permissions, self.limiter.report)
+        body = await run_in_threadpool(run, self.schema, parsed, payload.get("variables"),
+                                       payload.get("operationName"), context)
+        if parsed.is_mutation and self.faults.take_fail_after_commit():
+            self.stats["status.502"] += 1
+            return JSONResponse({"errors": [{"message": "Bad Gateway"}]}, 502)
+        status = 400 if parsed.errors else 200
+        return JSONResponse(body, status)
+
+    def _refused(self, status: int, retry_after: int) -> Response:
+        self.stats[f"status.{status}"] += 1
+        return JSONResponse({"errors": [{"message": "Too Many Requests"}]}, status,
+                            headers={"Retry-After": str(retry_after)})
+
+    async def order_api_probe(self, request: Request) -> Response:
+        """Centra's Order API: 200 for an active plugin's URI and secret, 401, or 404."""
+        uri = request.path_params["uri"]
+        for plugin in self.state.all("plugin"):
+            settings = plugin.get("settings", {})
+            if plugin["type"] == "API" and plugin["status"] == "ACTIVE" and (
+                    settings.get("uri") == uri):
+                given = request.headers.get("api-authorization", "")
+                if given and hmac.compare_digest(given, str(settings.get("secretKey", ""))):
+                    return JSONResponse({"status": "ok", "orders": []})
+                return JSONResponse({"status": "no", "msg": "Unauthorized"}, 401)
+        return JSONResponse({"status": "no", "msg": "Not found"}, 404)
+
+    async def get_stats(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.stats.clear()
+            return Response(status_code=204)
+        return JSONResponse(dict(self.stats))
+
+    async def fault_knobs(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                self.faults.update(await request.json())
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse(self.faults.as_dict())
+
+
+class InProcessTransport(httpx.AsyncBaseTransport):
+    """httpx's ASGI transport to an in-process emulator, where a dropped connection looks
+    exactly as it does over a socket (httpx.RemoteProtocolError)."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.inner = httpx.ASGITransport(app=emulator)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except DroppedConnection:
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body",
+                request=request) from None
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+

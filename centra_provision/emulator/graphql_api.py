@@ -1,0 +1,169 @@
+"""The Integration API: the SDL in schema.graphql executed by graphql-core, with Centra's
+per-field permissions (`errors[].extensions.category == "authorization"`) and the
+`extensions.permissionsUsed` list every response carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    build_schema,
+    execute,
+    parse,
+    validate,
+)
+
+from centra_provision.emulator.mutations import Mutations
+from centra_provision.emulator.resolvers import QueryResolvers
+from centra_provision.emulator.store import CentraState
+
+# Which permission each field needs (Centra's reference notes "perm X:read" per field).
+FIELD_PERMISSIONS = {
+    "Query.stores": "Store:read",
+    "Query.storePlugins": "StorePlugin:read",
+    "Query.attributeTypes": "Attribute:read",
+    "AttributeType.elements": "Attribute:read",
+    "Query.taxGroups": "TaxGroup:read",
+    "TaxGroup.rules": "TaxRule:read",
+    "TaxGroup.defaultInStores": "Store:read",
+    "Query.markets": "Market:read",
+    "Query.market": "Market:read",
+    "Market.assignedToCountries": "Country:read",
+    "Query.pricelists": "Pricelist:read",
+    "Pricelist.assignedToCountries": "Country:read",
+    "Pricelist.defaultShippingOption": "ShippingOption:read",
+    "Query.warehouses": "Warehouse:read",
+    "Query.shippingOptions": "ShippingOption:read",
+    "Query.countries": "Country:read",
+    "Query.currencies": "Currency:read",
+    "Query.products": "Product:read",
+    "Query.product": "Product:read",
+    "Query.displays": "Display:read",
+    "Product.displays": "Display:read",
+    "Mutation.createMarket": "Market:write",
+    "Mutation.updateMarket": "Market:write",
+    "Mutation.createPricelist": "Pricelist:write",
+    "Mutation.updatePricelist": "Pricelist:write",
+    "Mutation.deletePricelist": "Pricelist:write",
+    "Mutation.createShippingOption": "ShippingOption:write",
+    "Mutation.updateShippingOption": "ShippingOption:write",
+}
+
+
+@cache
+def sdl() -> str:
+    return (resources.files("centra_provision.emulator") / "schema.graphql").read_text()
+
+
+def _rename_page(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def resolve(root: Any, info: Any, **args: Any) -> Any:
+        if "page" in args:
+            args["page_no"] = args.pop("page")
+        return fn(root, info, **args)
+    return resolve
+
+
+def build_api_schema(state: CentraState) -> GraphQLSchema:
+    """The schema with this state's resolvers attached."""
+    schema = build_schema(sdl())
+    queries, mutations = QueryResolvers(state), Mutations(state)
+    wiring = {
+        "stores": queries.stores, "storePlugins": queries.store_plugins,
+        "attributeTypes": queries.attribute_types, "taxGroups": queries.tax_groups,
+        "markets": queries.markets, "market": queries.market,
+        "pricelists": queries.pricelists, "warehouses": queries.warehouses,
+        "shippingOptions": queries.shipping_options, "countries": queries.countries,
+        "currencies": queries.currencies, "products": queries.products,
+        "product": queries.product, "displays": queries.displays,
+        "rateLimits": lambda root, info: info.context.rate_limits(),
+    }
+    assert schema.query_type and schema.mutation_type
+    for name, fn in wiring.items():
+        schema.query_type.fields[name].resolve = _rename_page(fn)
+    for name, fn in {
+        "createMarket": mutations.create_market, "updateMarket": mutations.update_market,
+        "createPricelist": mutations.create_pricelist,
+        "updatePricelist": mutations.update_pricelist,
+        "deletePricelist": mutations.delete_pricelist,
+        "createShippingOption": mutations.create_shipping_option,
+        "updateShippingOption": mutations.update_shipping_option,
+    }.items():
+        schema.mutation_type.fields[name].resolve = fn
+    return schema
+
+
+@dataclass
+class RequestContext:
+    """Per request: the caller's permissions, what it used, and the rate-limit view."""
+
+    permissions: frozenset[str]
+    rate_limits: Callable[[], list[dict[str, Any]]]
+    used: set[str] = field(default_factory=set)
+
+
+def permission_middleware(next_: Callable[..., Any], root: Any, info: Any, **args: Any) -> Any:
+    needed = FIELD_PERMISSIONS.get(f"{info.parent_type.name}.{info.field_name}")
+    if needed:
+        ctx: RequestContext = info.context
+        ctx.used.add(needed)
+        if needed not in ctx.permissions:
+            raise GraphQLError(
+                f"Missing permission {needed} for field {info.field_name}",
+                extensions={"category": "authorization", "permission": needed},
+            )
+    return next_(root, info, **args)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    document: DocumentNode | None
+    operation_name: str
+    is_mutation: bool
+    errors: list[dict[str, Any]]
+
+
+def parse_request(schema: GraphQLSchema, query: Any, operation_name: Any) -> Parsed:
+    """Parse and validate; the operation's name (for request counters) and kind."""
+    if not isinstance(query, str) or not query.strip():
+        return Parsed(None, "invalid", False, [{"message": "Missing query"}])
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return Parsed(None, "invalid", False, [exc.formatted])
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    op = next((o for o in ops if o.name and o.name.value == operation_name), None) or (
+        ops[0] if ops else None)
+    name = (op.name.value if op and op.name else None) or "anonymous"
+    errors = validate(schema, document)
+    return Parsed(document, name, bool(op and op.operation == OperationType.MUTATION),
+                  [e.formatted for e in errors])
+
+
+def run(schema: GraphQLSchema, parsed: Parsed, variables: Any, operation_name: Any,
+        context: RequestContext) -> dict[str, Any]:
+    """Execute a parsed request; the response body as Centra shapes it."""
+    body: dict[str, Any]
+    if parsed.errors or parsed.document is None:
+        body = {"errors": parsed.errors}
+    else:
+        result = execute(schema, parsed.document, variable_values=variables
+                         if isinstance(variables, dict) else None,
+                         operation_name=operation_name if isinstance(operation_name, str)
+                         else None, context_value=context,
+                         middleware=[permission_middleware])
+        if hasattr(result, "__await__"):  # pragma: no cover - no async resolvers here
+            raise RuntimeError("async execution is not supported")
+        body = {"data": result.data}  # type: ignore[union-attr]
+        if result.errors:  # type: ignore[union-attr]
+            body["errors"] = [e.formatted for e in result.errors]  # type: ignore[union-attr]
+    body["extensions"] = {"permissionsUsed": sorted(context.used)}
+    return body

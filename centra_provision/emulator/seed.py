@@ -1,0 +1,126 @@
+"""A deterministic sample merchant: two stores, warehouses, markets, pricelists, shipping
+options, every ISO country, currencies and N products with displays, variants and sizes."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pycountry
+
+from centra_provision.emulator.store import CentraState
+
+ALL_PERMISSIONS = (
+    "Store:read", "StorePlugin:read", "Attribute:read", "TaxGroup:read", "TaxRule:read",
+    "Market:read", "Market:write", "Pricelist:read", "Pricelist:write", "Warehouse:read",
+    "ShippingOption:read", "ShippingOption:write", "Country:read", "Currency:read",
+    "Product:read", "Display:read",
+)
+EU = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
+               .split())
+CURRENCIES = (("SEK", "Swedish krona", 1.0, True), ("EUR", "Euro", 11.5, False),
+              ("USD", "US dollar", 10.6, False), ("GBP", "Pound sterling", 13.4, False),
+              ("NOK", "Norwegian krone", 1.0, False), ("DKK", "Danish krone", 1.54, False))
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(state: CentraState, name: str, permissions: list[str],
+                 expires_at: str | None = None, **extra: object) -> tuple[int, str]:
+    """A new Integration API token; only its digest is kept."""
+    token = secrets.token_urlsafe(32)
+    token_id = state.insert("token", {"name": name, "digest": token_digest(token),
+                                      "permissions": permissions, "expiresAt": expires_at,
+                                      **extra})
+    return token_id, token
+
+
+def seed(state: CentraState, products: int = 200, rng_seed: int = 42) -> None:
+    """Fill an empty state once; a seeded state is left alone."""
+    if state.get_meta("seeded"):
+        return
+    with state.transaction():
+        _configuration(state)
+        _catalog(state, products, random.Random(rng_seed))
+        _, token = create_token(state, "emulator admin", list(ALL_PERMISSIONS))
+        state.set_meta("admin_token", token)
+        state.set_meta("backoffice_password", secrets.token_urlsafe(16))
+        state.set_meta("seeded", EPOCH.isoformat())
+
+
+def _configuration(state: CentraState) -> None:
+    state.insert("store", {"name": "Retail", "type": "DIRECT_TO_CONSUMER"})
+    state.insert("store", {"name": "Wholesale", "type": "WHOLESALE"})
+    for name in ("Retail Warehouse", "Wholesale Warehouse"):
+        state.insert("warehouse", {"name": name, "status": "ACTIVE"})
+    codes = sorted(c.alpha_2 for c in pycountry.countries)
+    for code in codes:
+        country = pycountry.countries.get(alpha_2=code)
+        name = getattr(country, "common_name", None) or country.name  # type: ignore[union-attr]
+        state.insert("country", {"code": code, "name": name, "isEU": code in EU,
+                                 "continent": None})
+    for code, name, rate, is_base in CURRENCIES:
+        state.insert("currency", {"code": code, "name": name, "rate": rate, "isBase": is_base})
+    se = codes.index("SE") + 1
+    others = [i + 1 for i, c in enumerate(codes) if c != "SE"]
+    state.insert("market", {"name": "Sweden", "storeId": 1, "countries": [se], "comment": None})
+    state.insert("market", {"name": "Global-e", "storeId": 1, "countries": others,
+                            "comment": "Markets operated by Global-e"})
+    state.insert("market", {"name": "Wholesale", "storeId": 2, "countries": [], "comment": None})
+    for name, uri in (("Standard", "standard"), ("Express", "express")):
+        state.insert("shipping_option", {
+            "name": name, "status": "ACTIVE", "currency": "SEK",
+            "storeType": "DIRECT_TO_CONSUMER", "comment": None, "uri": uri,
+            "isPickupPoint": False, "stores": [1], "markets": [1, 2]})
+    state.insert("pricelist", {"name": "SEK", "status": "ACTIVE", "storeId": 1,
+                               "currency": "SEK", "countries": [se], "defaultShippingOption": 1,
+                               "comment": None})
+    state.insert("pricelist", {"name": "Global-e SEK", "status": "ACTIVE", "storeId": 1,
+                               "currency": "SEK", "countries": others,
+                               "defaultShippingOption": 1, "comment": None})
+    state.insert("pricelist", {"name": "Wholesale EUR", "status": "ACTIVE", "storeId": 2,
+                               "currency": "EUR", "countries": [],
+                               "defaultShippingOption": None, "comment": None})
+
+
+def _catalog(state: CentraState, count: int, rng: random.Random) -> None:
+    n_countries = len(state.all("country"))
+    products, variants, sizes, displays, items = [], [], [], [], []
+    vid = sid = did = iid = 0
+    for pid in range(1, count + 1):
+        created = EPOCH + timedelta(minutes=pid)
+        updated = created + timedelta(minutes=rng.randrange(0, 100_000))
+        number = f"P{pid:06d}"
+        country = rng.randrange(1, n_countries + 1) if rng.random() < 0.8 else None
+        status = "ACTIVE" if rng.random() < 0.9 else "INACTIVE"
+        products.append((pid, f"Product {pid}", status, number, country, created.isoformat(),
+                         updated.isoformat()))
+        product_variants = []
+        for v in range(1, rng.randrange(1, 3) + 1):
+            vid += 1
+            product_variants.append(vid)
+            variants.append((vid, pid, f"Colour {v}", f"V{v}", "ACTIVE"))
+            for size in ("S", "M", "L")[: rng.randrange(1, 4)]:
+                sid += 1
+                sizes.append((sid, vid, size, f"Size {size}", f"{number}V{v}{size}",
+                              f"{7350000000000 + sid}"))
+        for store in (1, 2) if pid % 3 == 0 else (1,):
+            did += 1
+            desc = f'Product {pid}, "quoted", café – line one\nline two' if pid % 7 == 0 else (
+                f"Description of product {pid}")
+            displays.append((did, pid, store, f"Product {pid}", desc, "ACTIVE",
+                             f"product-{pid}-{store}", updated.isoformat()))
+            for v in product_variants:
+                iid += 1
+                items.append((iid, did, v))
+    db = state.db
+    db.executemany("INSERT INTO product VALUES (?,?,?,?,?,?,?)", products)
+    db.executemany("INSERT INTO variant VALUES (?,?,?,?,?)", variants)
+    db.executemany("INSERT INTO size VALUES (?,?,?,?,?,?)", sizes)
+    db.executemany("INSERT INTO display VALUES (?,?,?,?,?,?,?,?)", displays)
+    db.executemany("INSERT INTO display_item VALUES (?,?,?)", items)

@@ -1,0 +1,36 @@
+"""`provision emulator serve`: the emulator on 127.0.0.1 over real HTTP.
+
+Its first two lines on stdout are exactly `url: http://127.0.0.1:P/graphql` and
+`token: <token>` (scripts parse them); it serves until SIGINT/SIGTERM, then exits 0.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import uvicorn
+
+from centra_provision.emulator.app import Emulator
+from centra_provision.emulator.faults import Faults
+
+
+def serve(port: int, state: str, products: int, latency_ms: float = 0.0,
+          requests_per_10s: int = 60, mutations_per_10s: int = 20) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    emulator = Emulator(state, products, requests_per_10s, mutations_per_10s,
+                        Faults(latency_ms=latency_ms))
+    bound = sock.getsockname()[1]
+    print(f"url: http://127.0.0.1:{bound}/graphql")
+    print(f"token: {emulator.admin_token}")
+    print(f"backoffice: http://127.0.0.1:{bound}/backoffice/ (user admin, password "
+          f"{emulator.backoffice_password})")
+    sys.stdout.flush()
+    config = uvicorn.Config(emulator, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        emulator.state.close()

@@ -1,0 +1,210 @@
+"""The emulator's state in SQLite: configuration objects as JSON rows, the catalog as tables.
+
+One connection guarded by a lock: requests are served concurrently by the event loop,
+but every read and write of state is serialised, so concurrent requests are safe.
+Configuration (stores, plugins, tax groups, ...) is small and kept as JSON per object;
+the catalog (products, variants, sizes, displays) can reach 100,000 products and is
+kept in indexed tables.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+  kind TEXT NOT NULL, id INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS product (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, product_number TEXT,
+  country_id INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS product_updated ON product (updated_at, id);
+CREATE TABLE IF NOT EXISTS variant (
+  id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL, name TEXT, variant_number TEXT,
+  status TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS variant_product ON variant (product_id);
+CREATE TABLE IF NOT EXISTS size (
+  id INTEGER PRIMARY KEY, variant_id INTEGER NOT NULL, size_number TEXT, description TEXT,
+  sku TEXT, gtin TEXT);
+CREATE INDEX IF NOT EXISTS size_variant ON size (variant_id);
+CREATE TABLE IF NOT EXISTS display (
+  id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL, store_id INTEGER NOT NULL,
+  name TEXT NOT NULL, description TEXT, status TEXT NOT NULL, uri TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS display_product ON display (product_id);
+CREATE TABLE IF NOT EXISTS display_item (
+  id INTEGER PRIMARY KEY, display_id INTEGER NOT NULL, variant_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS display_item_display ON display_item (display_id);
+"""
+
+
+class CentraState:
+    """All state of one emulated Centra instance."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: a mutation with userErrors rolls back by raising."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # meta -----------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row["value"]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # configuration objects ------------------------------------------------
+    def all(self, kind: str) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT id, data FROM objects WHERE kind = ? ORDER BY id", (kind,)
+            ).fetchall()
+        return [{**json.loads(r["data"]), "id": r["id"]} for r in rows]
+
+    def get(self, kind: str, obj_id: int) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT data FROM objects WHERE kind = ? AND id = ?", (kind, obj_id)
+            ).fetchone()
+        return {**json.loads(row["data"]), "id": obj_id} if row else None
+
+    def insert(self, kind: str, data: dict[str, Any]) -> int:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT COALESCE(MAX(id), 0) + 1 AS next FROM objects WHERE kind = ?", (kind,)
+            ).fetchone()
+            obj_id = int(row["next"])
+            body = {k: v for k, v in data.items() if k != "id"}
+            self.db.execute(
+                "INSERT INTO objects VALUES (?, ?, ?)", (kind, obj_id, json.dumps(body))
+            )
+        return obj_id
+
+    def put(self, kind: str, obj_id: int, data: dict[str, Any]) -> None:
+        body = {k: v for k, v in data.items() if k != "id"}
+        with self.lock:
+            self.db.execute(
+                "UPDATE objects SET data = ? WHERE kind = ? AND id = ?",
+                (json.dumps(body), kind, obj_id),
+            )
+
+    def delete(self, kind: str, obj_id: int) -> bool:
+        with self.lock:
+            cur = self.db.execute("DELETE FROM objects WHERE kind = ? AND id = ?", (kind, obj_id))
+        return cur.rowcount > 0
+
+    # catalog --------------------------------------------------------------
+    def product_count(self) -> int:
+        with self.lock:
+            return int(self.db.execute("SELECT COUNT(*) FROM product").fetchone()[0])
+
+    def products(
+        self, statuses: list[str] | None, descending: bool, limit: int, offset: int,
+        ids: list[int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """One page of products with variants, sizes and displays loaded in four queries."""
+        where, params = [], []
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params += statuses
+        if ids is not None:
+            where.append(f"id IN ({','.join('?' * len(ids))})")
+            params += ids
+        order = "DESC" if descending else "ASC"
+        sql = (
+            "SELECT * FROM product"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + f" ORDER BY updated_at {order}, id {order} LIMIT ? OFFSET ?"
+        )
+        with self.lock:
+            products = [dict(r) for r in self.db.execute(sql, (*params, limit, offset))]
+            self._attach_catalog(products)
+        return products
+
+    def _attach_catalog(self, products: list[dict[str, Any]]) -> None:
+        if not products:
+            return
+        ids = [p["id"] for p in products]
+        marks = ",".join("?" * len(ids))
+        variants = [dict(r) for r in self.db.execute(
+            f"SELECT * FROM variant WHERE product_id IN ({marks}) ORDER BY id", ids)]
+        vids = [v["id"] for v in variants] or [-1]
+        sizes = self.db.execute(
+            f"SELECT * FROM size WHERE variant_id IN ({','.join('?' * len(vids))}) ORDER BY id",
+            vids).fetchall()
+        displays = [dict(r) for r in self.db.execute(
+            f"SELECT * FROM display WHERE product_id IN ({marks}) ORDER BY id", ids)]
+        dids = [d["id"] for d in displays] or [-1]
+        items = self.db.execute(
+            f"SELECT * FROM display_item WHERE display_id IN ({','.join('?' * len(dids))})"
+            " ORDER BY id", dids).fetchall()
+        by_variant: dict[int, dict[str, Any]] = {}
+        for v in variants:
+            v["sizes"] = []
+            by_variant[v["id"]] = v
+        for s in sizes:
+            by_variant[s["variant_id"]]["sizes"].append(dict(s))
+        by_display: dict[int, dict[str, Any]] = {}
+        for d in displays:
+            d["items"] = []
+            by_display[d["id"]] = d
+        for it in items:
+            by_display[it["display_id"]]["items"].append(
+                {"id": it["id"], "variant": by_variant.get(it["variant_id"])})
+        by_product = {p["id"]: p for p in products}
+        for p in products:
+            p["variants"], p["displays"] = [], []
+        for v in variants:
+            by_product[v["product_id"]]["variants"].append(v)
+        for d in displays:
+            by_product[d["product_id"]]["displays"].append(d)
+
+    def displays(self, ids: list[int] | None, store_ids: list[int] | None,
+                 descending: bool, limit: int, offset: int) -> list[dict[str, Any]]:
+        where, params = [], []
+        if ids:
+            where.append(f"id IN ({','.join('?' * len(ids))})")
+            params += ids
+        if store_ids:
+            where.append(f"store_id IN ({','.join('?' * len(store_ids))})")
+            params += store_ids
+        order = "DESC" if descending else "ASC"
+        sql = ("SELECT product_id, id FROM display" + (" WHERE " + " AND ".join(where) if where
+                                                       else "")
+               + f" ORDER BY id {order} LIMIT ? OFFSET ?")
+        with self.lock:
+            rows = self.db.execute(sql, (*params, limit, offset)).fetchall()
+            products = [dict(r) for r in self.db.execute(
+                f"SELECT * FROM product WHERE id IN ({','.join('?' * len(rows)) or 'NULL'})",
+                [r["product_id"] for r in rows])]
+            self._attach_catalog(products)
+        found = {d["id"]: d for p in products for d in p["displays"]}
+        return [found[r["id"]] for r in rows if r["id"] in found]
