@@ -131,18 +131,44 @@ def emulator() -> None:
 
 
 @emulator.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--state", "state_file", default=":memory:", show_default=True,
-              help="SQLite state file (kept across restarts), or :memory:.")
-@click.option("--products", type=click.IntRange(0, 1_000_000), default=200, show_default=True,
-              help="Products to seed into a new state.")
-@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Latency added to every GraphQL request.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option(
+    "--state",
+    "state_file",
+    default=":memory:",
+    show_default=True,
+    help="SQLite state file (kept across restarts), or :memory:.",
+)
+@click.option(
+    "--products",
+    type=click.IntRange(0, 1_000_000),
+    default=200,
+    show_default=True,
+    help="Products to seed into a new state.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Latency added to every GraphQL request.",
+)
 @click.option("--requests-per-10s", type=click.IntRange(1), default=60, show_default=True)
 @click.option("--mutations-per-10s", type=click.IntRange(1), default=20, show_default=True)
-def emulator_serve(port: int, state_file: str, products: int, latency_ms: float,
-                   requests_per_10s: int, mutations_per_10s: int) -> int:
+def emulator_serve(
+    port: int,
+    state_file: str,
+    products: int,
+    latency_ms: float,
+    requests_per_10s: int,
+    mutations_per_10s: int,
+) -> int:
     """Serve the emulator on 127.0.0.1 until interrupted.
 
     The first lines on stdout are `url: ...` and `token: ...`.

@@ -14,7 +14,6 @@ import hmac
 import json
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -25,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from centra_provision.emulator.backoffice import Backoffice, routes
-from centra_provision.emulator.faults import DroppedConnection, Faults
+from centra_provision.emulator.faults import DroppedConnection, DroppedResponse, Faults
 from centra_provision.emulator.graphql_api import (
     RequestContext,
     build_api_schema,
@@ -42,9 +41,14 @@ ADMIN_PATHS = ("/backoffice", "/__emulator/faults")
 class Emulator:
     """One emulated Centra instance: state, API schema, limits, faults and counters."""
 
-    def __init__(self, state_path: str = ":memory:", products: int = 200,
-                 requests_per_10s: int = 60, mutations_per_10s: int = 20,
-                 faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        state_path: str = ":memory:",
+        products: int = 200,
+        requests_per_10s: int = 60,
+        mutations_per_10s: int = 20,
+        faults: Faults | None = None,
+    ) -> None:
         self.state = CentraState(state_path)
         seed(self.state, products)
         self.schema = build_api_schema(self.state)
@@ -52,13 +56,15 @@ class Emulator:
         self.faults = faults or Faults()
         self.stats: Counter[str] = Counter()
         self.backoffice = Backoffice(self.state)
-        self.app = Starlette(routes=[
-            Route("/graphql", self.graphql, methods=["POST"]),
-            Route("/api/{uri}/orders", self.order_api_probe, methods=["GET"]),
-            Route("/__emulator/stats", self.get_stats, methods=["GET", "DELETE"]),
-            Route("/__emulator/faults", self.fault_knobs, methods=["GET", "POST"]),
-            *routes(self.backoffice),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/graphql", self.graphql, methods=["POST"]),
+                Route("/api/{uri}/orders", self.order_api_probe, methods=["GET"]),
+                Route("/__emulator/stats", self.get_stats, methods=["GET", "DELETE"]),
+                Route("/__emulator/faults", self.fault_knobs, methods=["GET", "POST"]),
+                *routes(self.backoffice),
+            ]
+        )
 
     @property
     def admin_token(self) -> str:
@@ -70,20 +76,19 @@ class Emulator:
         return self.state.get_meta("backoffice_password") or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(ADMIN_PATHS):
-            if not self._is_admin(Request(scope)):
-                await JSONResponse({"error": "back-office credentials required"}, 401,
-                                   headers={"WWW-Authenticate": 'Basic realm="backoffice"'})(
-                    scope, receive, send)
-                return
-        try:
-            await self.app(scope, receive, send)
-        except DroppedConnection:
-            # Start a response and abandon it: the server then closes the connection.
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-length", b"1000")]})
-            await send({"type": "http.response.body", "body": b'{"data":', "more_body": True})
-            raise
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith(ADMIN_PATHS)
+            and not self._is_admin(Request(scope))
+        ):
+            refusal = JSONResponse(
+                {"error": "back-office credentials required"},
+                401,
+                headers={"WWW-Authenticate": 'Basic realm="backoffice"'},
+            )
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
     def _is_admin(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -97,8 +102,11 @@ class Emulator:
 
     def _permissions(self, request: Request) -> frozenset[str] | None:
         header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else (
-            request.cookies.get("graphql-access", ""))
+        token = (
+            header[7:].strip()
+            if header.lower().startswith("bearer ")
+            else (request.cookies.get("graphql-access", ""))
+        )
         if not token:
             return None
         digest = token_digest(token)
@@ -117,7 +125,7 @@ class Emulator:
             return self._refused(429, self.faults.storm_retry_after)
         if self.faults.roll(self.faults.drop_rate):
             self.stats["dropped"] += 1
-            raise DroppedConnection()
+            return DroppedResponse()
         if self.faults.roll(self.faults.error_rate):
             self.stats["status.503"] += 1
             return JSONResponse({"errors": [{"message": "Service Unavailable"}]}, 503)
@@ -136,8 +144,14 @@ class Emulator:
         if wait:
             return self._refused(429, wait)
         context = RequestContext(permissions, self.limiter.report)
-        body = await run_in_threadpool(run, self.schema, parsed, payload.get("variables"),
-                                       payload.get("operationName"), context)
+        body = await run_in_threadpool(
+            run,
+            self.schema,
+            parsed,
+            payload.get("variables"),
+            payload.get("operationName"),
+            context,
+        )
         if parsed.is_mutation and self.faults.take_fail_after_commit():
             self.stats["status.502"] += 1
             return JSONResponse({"errors": [{"message": "Bad Gateway"}]}, 502)
@@ -146,16 +160,22 @@ class Emulator:
 
     def _refused(self, status: int, retry_after: int) -> Response:
         self.stats[f"status.{status}"] += 1
-        return JSONResponse({"errors": [{"message": "Too Many Requests"}]}, status,
-                            headers={"Retry-After": str(retry_after)})
+        return JSONResponse(
+            {"errors": [{"message": "Too Many Requests"}]},
+            status,
+            headers={"Retry-After": str(retry_after)},
+        )
 
     async def order_api_probe(self, request: Request) -> Response:
         """Centra's Order API: 200 for an active plugin's URI and secret, 401, or 404."""
         uri = request.path_params["uri"]
         for plugin in self.state.all("plugin"):
             settings = plugin.get("settings", {})
-            if plugin["type"] == "API" and plugin["status"] == "ACTIVE" and (
-                    settings.get("uri") == uri):
+            if (
+                plugin["type"] == "API"
+                and plugin["status"] == "ACTIVE"
+                and (settings.get("uri") == uri)
+            ):
                 given = request.headers.get("api-authorization", "")
                 if given and hmac.compare_digest(given, str(settings.get("secretKey", ""))):
                     return JSONResponse({"status": "ok", "orders": []})
@@ -189,10 +209,8 @@ class InProcessTransport(httpx.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         except DroppedConnection:
             raise httpx.RemoteProtocolError(
-                "peer closed connection without sending complete message body",
-                request=request) from None
+                "peer closed connection without sending complete message body", request=request
+            ) from None
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-

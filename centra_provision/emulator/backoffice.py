@@ -81,8 +81,11 @@ class Backoffice:
         if data["status"] not in PLUGIN_STATUSES:
             raise BadRequest(f"status must be one of {PLUGIN_STATUSES}")
         uri = data.get("settings", {}).get("uri")
-        if uri and any(p.get("settings", {}).get("uri") == uri and p["id"] != plugin_id
-                       for p in self.state.all("plugin") if p["type"] == "API"):
+        if uri and any(
+            p.get("settings", {}).get("uri") == uri and p["id"] != plugin_id
+            for p in self.state.all("plugin")
+            if p["type"] == "API"
+        ):
             raise BadRequest(f"an Order API plugin already uses URI {uri!r}")
         with self.state.transaction():
             if plugin_id:
@@ -145,12 +148,21 @@ class Backoffice:
                     self.state.delete("tax_rule", rule["id"])
             return self.state.delete("tax_group", group_id)
 
-    RULE_FIELDS = ("name", "displayName", "code", "rate", "applyTaxToShipping",
-                   "applyTaxToHandling", "applyTaxPer", "includeTax",
-                   "includeShippingCostInOrderTotal")
+    RULE_FIELDS = (
+        "name",
+        "displayName",
+        "code",
+        "rate",
+        "applyTaxToShipping",
+        "applyTaxToHandling",
+        "applyTaxPer",
+        "includeTax",
+        "includeShippingCostInOrderTotal",
+    )
 
-    def save_tax_rule(self, body: dict[str, Any], group_id: int | None = None,
-                      rule_id: int | None = None) -> dict[str, Any]:
+    def save_tax_rule(
+        self, body: dict[str, Any], group_id: int | None = None, rule_id: int | None = None
+    ) -> dict[str, Any]:
         data = dict(self.state.get("tax_rule", rule_id) or {}) if rule_id else {}
         if rule_id and not data:
             raise KeyError(rule_id)
@@ -185,9 +197,13 @@ class Backoffice:
             raise BadRequest("permissions must be a list of strings")
         with self.state.transaction():
             token_id, token = create_token(
-                self.state, str(body.get("name", "token")), permissions,
-                body.get("expiresAt"), stores=body.get("stores", []),
-                storeTypes=body.get("storeTypes", "ALL"))
+                self.state,
+                str(body.get("name", "token")),
+                permissions,
+                body.get("expiresAt"),
+                stores=body.get("stores", []),
+                storeTypes=body.get("storeTypes", "ALL"),
+            )
         return {"id": token_id, "token": token, "permissions": permissions}
 
     def snapshot(self) -> dict[str, Any]:
@@ -196,8 +212,9 @@ class Backoffice:
             "attributeTypes": self.state.all("attribute_type"),
             "taxGroups": self.state.all("tax_group"),
             "taxRules": self.state.all("tax_rule"),
-            "tokens": [{k: v for k, v in t.items() if k != "digest"}
-                       for t in self.state.all("token")],
+            "tokens": [
+                {k: v for k, v in t.items() if k != "digest"} for t in self.state.all("token")
+            ],
         }
 
 
@@ -258,6 +275,7 @@ def routes(office: Backoffice) -> list[Route]:
         async def endpoint(request: Request) -> Response:
             request.scope["route_name"] = name
             return await handle(request)
+
         return Route("/backoffice/api" + path, endpoint, methods=methods, name=name)
 
     async def page(_request: Request) -> Response:
@@ -284,13 +302,17 @@ def _deleted(ok: bool) -> Response:
 
 
 def _html(snapshot: dict[str, Any]) -> str:
-    parts = ["<!doctype html><title>Centra emulator back office</title>",
-             "<h1>Centra emulator: back office</h1>"]
+    parts = [
+        "<!doctype html><title>Centra emulator back office</title>",
+        "<h1>Centra emulator: back office</h1>",
+    ]
     for section, rows in snapshot.items():
         parts.append(f"<h2>{html.escape(section)}</h2><ul>")
         for row in rows:
             label = row.get("name", row.get("id"))
-            parts.append(f"<li><b>{html.escape(str(label))}</b> "
-                         f"<code>{html.escape(json.dumps(row, default=str))}</code></li>")
+            parts.append(
+                f"<li><b>{html.escape(str(label))}</b> "
+                f"<code>{html.escape(json.dumps(row, default=str))}</code></li>"
+            )
         parts.append("</ul>")
     return "\n".join(parts)

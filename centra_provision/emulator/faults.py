@@ -9,9 +9,30 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
 
 class DroppedConnection(Exception):
-    """Raised inside the app so that the server closes the connection mid-response."""
+    """Raised after a response has started, so that the server closes the connection."""
+
+
+class DroppedResponse(Response):
+    """Starts a response and abandons it mid-body: what a client sees when a connection drops."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"1000")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"data":', "more_body": True})
+        raise DroppedConnection()
 
 
 @dataclass

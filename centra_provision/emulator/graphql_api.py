@@ -69,35 +69,49 @@ def _rename_page(fn: Callable[..., Any]) -> Callable[..., Any]:
         if "page" in args:
             args["page_no"] = args.pop("page")
         return fn(root, info, **args)
+
     return resolve
+
+
+def _rate_limits(_root: Any, info: Any) -> Any:
+    return info.context.rate_limits()
 
 
 def build_api_schema(state: CentraState) -> GraphQLSchema:
     """The schema with this state's resolvers attached."""
     schema = build_schema(sdl())
     queries, mutations = QueryResolvers(state), Mutations(state)
-    wiring = {
-        "stores": queries.stores, "storePlugins": queries.store_plugins,
-        "attributeTypes": queries.attribute_types, "taxGroups": queries.tax_groups,
-        "markets": queries.markets, "market": queries.market,
-        "pricelists": queries.pricelists, "warehouses": queries.warehouses,
-        "shippingOptions": queries.shipping_options, "countries": queries.countries,
-        "currencies": queries.currencies, "products": queries.products,
-        "product": queries.product, "displays": queries.displays,
-        "rateLimits": lambda root, info: info.context.rate_limits(),
+    wiring: dict[str, Callable[..., Any]] = {
+        "stores": queries.stores,
+        "storePlugins": queries.store_plugins,
+        "attributeTypes": queries.attribute_types,
+        "taxGroups": queries.tax_groups,
+        "markets": queries.markets,
+        "market": queries.market,
+        "pricelists": queries.pricelists,
+        "warehouses": queries.warehouses,
+        "shippingOptions": queries.shipping_options,
+        "countries": queries.countries,
+        "currencies": queries.currencies,
+        "products": queries.products,
+        "product": queries.product,
+        "displays": queries.displays,
+        "rateLimits": _rate_limits,
     }
     assert schema.query_type and schema.mutation_type
     for name, fn in wiring.items():
         schema.query_type.fields[name].resolve = _rename_page(fn)
-    for name, fn in {
-        "createMarket": mutations.create_market, "updateMarket": mutations.update_market,
+    writes: dict[str, Callable[..., Any]] = {
+        "createMarket": mutations.create_market,
+        "updateMarket": mutations.update_market,
         "createPricelist": mutations.create_pricelist,
         "updatePricelist": mutations.update_pricelist,
         "deletePricelist": mutations.delete_pricelist,
         "createShippingOption": mutations.create_shipping_option,
         "updateShippingOption": mutations.update_shipping_option,
-    }.items():
-        schema.mutation_type.fields[name].resolve = fn
+    }
+    for name, write in writes.items():
+        schema.mutation_type.fields[name].resolve = write
     return schema
 
 
@@ -128,7 +142,7 @@ class Parsed:
     document: DocumentNode | None
     operation_name: str
     is_mutation: bool
-    errors: list[dict[str, Any]]
+    errors: list[Any]
 
 
 def parse_request(schema: GraphQLSchema, query: Any, operation_name: Any) -> Parsed:
@@ -141,29 +155,42 @@ def parse_request(schema: GraphQLSchema, query: Any, operation_name: Any) -> Par
         return Parsed(None, "invalid", False, [exc.formatted])
     ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     op = next((o for o in ops if o.name and o.name.value == operation_name), None) or (
-        ops[0] if ops else None)
+        ops[0] if ops else None
+    )
     name = (op.name.value if op and op.name else None) or "anonymous"
     errors = validate(schema, document)
-    return Parsed(document, name, bool(op and op.operation == OperationType.MUTATION),
-                  [e.formatted for e in errors])
+    return Parsed(
+        document,
+        name,
+        bool(op and op.operation == OperationType.MUTATION),
+        [e.formatted for e in errors],
+    )
 
 
-def run(schema: GraphQLSchema, parsed: Parsed, variables: Any, operation_name: Any,
-        context: RequestContext) -> dict[str, Any]:
+def run(
+    schema: GraphQLSchema,
+    parsed: Parsed,
+    variables: Any,
+    operation_name: Any,
+    context: RequestContext,
+) -> dict[str, Any]:
     """Execute a parsed request; the response body as Centra shapes it."""
     body: dict[str, Any]
     if parsed.errors or parsed.document is None:
         body = {"errors": parsed.errors}
     else:
-        result = execute(schema, parsed.document, variable_values=variables
-                         if isinstance(variables, dict) else None,
-                         operation_name=operation_name if isinstance(operation_name, str)
-                         else None, context_value=context,
-                         middleware=[permission_middleware])
+        result = execute(
+            schema,
+            parsed.document,
+            variable_values=variables if isinstance(variables, dict) else None,
+            operation_name=operation_name if isinstance(operation_name, str) else None,
+            context_value=context,
+            middleware=[permission_middleware],
+        )
         if hasattr(result, "__await__"):  # pragma: no cover - no async resolvers here
             raise RuntimeError("async execution is not supported")
-        body = {"data": result.data}  # type: ignore[union-attr]
-        if result.errors:  # type: ignore[union-attr]
-            body["errors"] = [e.formatted for e in result.errors]  # type: ignore[union-attr]
+        body = {"data": result.data}
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
     body["extensions"] = {"permissionsUsed": sorted(context.used)}
     return body

@@ -57,8 +57,15 @@ class RateLimiter:
         now = time.monotonic()
         with self.lock:
             return [
-                {"type": kind, "intervalSeconds": "TEN_SECONDS", "quota": w.quota,
-                 "usedQuota": w.used(now), "remainingQuota": max(0, w.quota - w.used(now))}
-                for kind, w in (("REQUEST_COUNT", self.requests),
-                                ("MUTATION_COUNT", self.mutations))
+                {
+                    "type": kind,
+                    "intervalSeconds": "TEN_SECONDS",
+                    "quota": w.quota,
+                    "usedQuota": w.used(now),
+                    "remainingQuota": max(0, w.quota - w.used(now)),
+                }
+                for kind, w in (
+                    ("REQUEST_COUNT", self.requests),
+                    ("MUTATION_COUNT", self.mutations),
+                )
             ]

@@ -56,13 +56,13 @@ class Mutations:
         found, errors = [], []
         for i, ref in enumerate(refs):
             if (ref.get("id") is None) == (ref.get("code") is None):
-                errors.append(_err("CountryInput takes exactly one of id and code", *path,
-                                   str(i)))
+                errors.append(_err("CountryInput takes exactly one of id and code", *path, str(i)))
                 continue
             cid = ref["id"] if ref.get("id") is not None else by_code.get(str(ref["code"]).upper())
             if cid is None or cid not in ids:
-                errors.append(_err(f"Country not found: {ref.get('code') or ref.get('id')}",
-                                   *path, str(i)))
+                errors.append(
+                    _err(f"Country not found: {ref.get('code') or ref.get('id')}", *path, str(i))
+                )
             else:
                 found.append(cid)
         if errors:
@@ -80,23 +80,47 @@ class Mutations:
             store = self._store(input["store"], "input", "store")
             countries = self._countries(input.get("addCountries"), "input", "addCountries")
             if countries and store["type"] != "DIRECT_TO_CONSUMER":
-                raise UserErrors([_err("Countries can only be assigned to markets of a "
-                                       "direct-to-consumer store", "input", "addCountries")])
+                raise UserErrors(
+                    [
+                        _err(
+                            "Countries can only be assigned to markets of a "
+                            "direct-to-consumer store",
+                            "input",
+                            "addCountries",
+                        )
+                    ]
+                )
             self._check_market_countries(store["id"], countries, None)
-            mid = self.state.insert("market", {
-                "name": input["name"], "storeId": store["id"], "countries": countries,
-                "comment": input.get("comment"), "externalId": input.get("externalId")})
+            mid = self.state.insert(
+                "market",
+                {
+                    "name": input["name"],
+                    "storeId": store["id"],
+                    "countries": countries,
+                    "comment": input.get("comment"),
+                    "externalId": input.get("externalId"),
+                },
+            )
             return self.views.market(self.state.get("market", mid) or {})
+
         return self._run("market", go)
 
-    def _check_market_countries(self, store_id: int, countries: list[int],
-                                market_id: int | None) -> None:
+    def _check_market_countries(
+        self, store_id: int, countries: list[int], market_id: int | None
+    ) -> None:
         for m in self.state.all("market"):
             if m["storeId"] == store_id and m["id"] != market_id:
                 clash = set(m["countries"]) & set(countries)
                 if clash:
-                    raise UserErrors([_err(f"Country is already assigned to market "
-                                           f"'{m['name']}'", "input", "addCountries")])
+                    raise UserErrors(
+                        [
+                            _err(
+                                f"Country is already assigned to market '{m['name']}'",
+                                "input",
+                                "addCountries",
+                            )
+                        ]
+                    )
 
     def update_market(self, _root: Any, _info: Any, id: int, input: Row) -> Row:
         def go() -> Row:
@@ -115,6 +139,7 @@ class Mutations:
             market["countries"] = countries
             self.state.put("market", id, market)
             return self.views.market(market)
+
         return self._run("market", go)
 
     # pricelists -----------------------------------------------------------
@@ -131,13 +156,24 @@ class Mutations:
             raise UserErrors([_err("Shipping option not found", *path)])
         return int(ref["id"])
 
-    def _check_pricelist_countries(self, store_id: int, countries: list[int],
-                                   pricelist_id: int | None) -> None:
+    def _check_pricelist_countries(
+        self, store_id: int, countries: list[int], pricelist_id: int | None
+    ) -> None:
         for p in self.state.all("pricelist"):
-            if p["storeId"] == store_id and p["id"] != pricelist_id:
-                if set(p["countries"]) & set(countries):
-                    raise UserErrors([_err(f"Country is already assigned to pricelist "
-                                           f"'{p['name']}'", "input", "addCountries")])
+            if (
+                p["storeId"] == store_id
+                and p["id"] != pricelist_id
+                and set(p["countries"]) & set(countries)
+            ):
+                raise UserErrors(
+                    [
+                        _err(
+                            f"Country is already assigned to pricelist '{p['name']}'",
+                            "input",
+                            "addCountries",
+                        )
+                    ]
+                )
 
     def create_pricelist(self, _root: Any, _info: Any, input: Row) -> Row:
         def go() -> Row:
@@ -146,16 +182,34 @@ class Mutations:
             currency = self._currency(input["currencyIsoCode"], "input", "currencyIsoCode")
             countries = self._countries(input.get("addCountries"), "input", "addCountries")
             if countries and store["type"] != "DIRECT_TO_CONSUMER":
-                raise UserErrors([_err("Countries can only be assigned to pricelists of a "
-                                       "direct-to-consumer store", "input", "addCountries")])
+                raise UserErrors(
+                    [
+                        _err(
+                            "Countries can only be assigned to pricelists of a "
+                            "direct-to-consumer store",
+                            "input",
+                            "addCountries",
+                        )
+                    ]
+                )
             self._check_pricelist_countries(store["id"], countries, None)
-            pid = self.state.insert("pricelist", {
-                "name": input["name"], "status": input["status"], "storeId": store["id"],
-                "currency": currency, "countries": countries, "comment": input.get("comment"),
-                "defaultShippingOption": self._shipping(input.get("defaultShippingOption"),
-                                                        "input", "defaultShippingOption"),
-                "externalId": input.get("externalId")})
+            pid = self.state.insert(
+                "pricelist",
+                {
+                    "name": input["name"],
+                    "status": input["status"],
+                    "storeId": store["id"],
+                    "currency": currency,
+                    "countries": countries,
+                    "comment": input.get("comment"),
+                    "defaultShippingOption": self._shipping(
+                        input.get("defaultShippingOption"), "input", "defaultShippingOption"
+                    ),
+                    "externalId": input.get("externalId"),
+                },
+            )
             return self.views.pricelist(self.state.get("pricelist", pid) or {})
+
         return self._run("pricelist", go)
 
     def update_pricelist(self, _root: Any, _info: Any, id: int, input: Row) -> Row:
@@ -165,27 +219,32 @@ class Mutations:
                 raise UserErrors([_err("Pricelist not found", "id")])
             self._name(input.get("name"), "input", "name")
             if input.get("currencyIsoCode") is not None:
-                row["currency"] = self._currency(input["currencyIsoCode"], "input",
-                                                 "currencyIsoCode")
+                row["currency"] = self._currency(
+                    input["currencyIsoCode"], "input", "currencyIsoCode"
+                )
             if "defaultShippingOption" in input:
                 row["defaultShippingOption"] = self._shipping(
-                    input["defaultShippingOption"], "input", "defaultShippingOption")
+                    input["defaultShippingOption"], "input", "defaultShippingOption"
+                )
             add = self._countries(input.get("addCountries"), "input", "addCountries")
             remove = self._countries(input.get("removeCountries"), "input", "removeCountries")
             self._check_pricelist_countries(row["storeId"], add, id)
             row["countries"] = [c for c in row["countries"] if c not in remove] + [
-                c for c in add if c not in row["countries"]]
+                c for c in add if c not in row["countries"]
+            ]
             for key in ("name", "status", "comment", "externalId"):
                 if input.get(key) is not None:
                     row[key] = input[key]
             self.state.put("pricelist", id, row)
             return self.views.pricelist(row)
+
         return self._run("pricelist", go)
 
     def delete_pricelist(self, _root: Any, _info: Any, id: int) -> Row:
         def go() -> None:
             if not self.state.delete("pricelist", id):
                 raise UserErrors([_err("Pricelist not found", "id")])
+
         return self._run(None, go)
 
     # shipping options -----------------------------------------------------
@@ -193,8 +252,9 @@ class Mutations:
         ids = []
         for i, ref in enumerate(refs or []):
             if self.state.get(kind, ref.get("id") or 0) is None:
-                raise UserErrors([_err(f"{kind.replace('_', ' ').capitalize()} not found",
-                                       *path, str(i))])
+                raise UserErrors(
+                    [_err(f"{kind.replace('_', ' ').capitalize()} not found", *path, str(i))]
+                )
             ids.append(int(ref["id"]))
         return ids
 
@@ -207,10 +267,21 @@ class Mutations:
             uri = input.get("uri") or _slug(input["name"])
             if any(s.get("uri") == uri for s in self.state.all("shipping_option")):
                 raise UserErrors([_err(f"URI '{uri}' is already in use", "input", "uri")])
-            self.state.insert("shipping_option", {
-                "name": input["name"], "status": input["status"], "currency": currency,
-                "storeType": input["storeType"], "comment": input.get("comment"), "uri": uri,
-                "isPickupPoint": input["isPickupPoint"], "stores": stores, "markets": markets})
+            self.state.insert(
+                "shipping_option",
+                {
+                    "name": input["name"],
+                    "status": input["status"],
+                    "currency": currency,
+                    "storeType": input["storeType"],
+                    "comment": input.get("comment"),
+                    "uri": uri,
+                    "isPickupPoint": input["isPickupPoint"],
+                    "stores": stores,
+                    "markets": markets,
+                },
+            )
+
         return self._run(None, go)
 
     def update_shipping_option(self, _root: Any, _info: Any, id: int, input: Row) -> Row:
@@ -220,23 +291,26 @@ class Mutations:
                 raise UserErrors([_err("Shipping option not found", "id")])
             self._name(input.get("name"), "input", "name")
             if input.get("currencyIsoCode") is not None:
-                row["currency"] = self._currency(input["currencyIsoCode"], "input",
-                                                 "currencyIsoCode")
+                row["currency"] = self._currency(
+                    input["currencyIsoCode"], "input", "currencyIsoCode"
+                )
             if input.get("uri") is not None and any(
-                    s.get("uri") == input["uri"] and s["id"] != id
-                    for s in self.state.all("shipping_option")):
-                raise UserErrors([_err(f"URI '{input['uri']}' is already in use", "input",
-                                       "uri")])
+                s.get("uri") == input["uri"] and s["id"] != id
+                for s in self.state.all("shipping_option")
+            ):
+                raise UserErrors([_err(f"URI '{input['uri']}' is already in use", "input", "uri")])
             for key, kind in (("Stores", "store"), ("Markets", "market")):
                 field = key.lower()
                 add = self._refs(kind, input.get(f"add{key}"), "input", f"add{key}")
                 remove = self._refs(kind, input.get(f"remove{key}"), "input", f"remove{key}")
                 row[field] = [x for x in row[field] if x not in remove] + [
-                    x for x in add if x not in row[field]]
+                    x for x in add if x not in row[field]
+                ]
             for key in ("name", "status", "comment", "uri", "isPickupPoint"):
                 if input.get(key) is not None:
                     row[key] = input[key]
             self.state.put("shipping_option", id, row)
+
         return self._run(None, go)
 
 

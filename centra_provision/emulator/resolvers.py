@@ -10,21 +10,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from centra_provision.emulator.store import CentraState
 
 DEFAULT_LIMIT = 20
 Row = dict[str, Any]
 
 
-def paginate(rows: list[Row], sort: list[str] | None, limit: int | None, page_no: int | None) -> (
-        list[Row]):
+def paginate(
+    rows: list[Row], sort: list[str] | None, limit: int | None, page_no: int | None
+) -> list[Row]:
     if sort and sort[0].endswith("_DESC"):
         rows = sorted(rows, key=lambda r: r["id"], reverse=True)
     limit = DEFAULT_LIMIT if limit is None else max(limit, 0)
     start = (max(page_no or 1, 1) - 1) * limit
-    return rows[start:start + limit]
+    return rows[start : start + limit]
 
 
 def _match(value: str | None, match: Row | None) -> bool:
@@ -60,12 +59,22 @@ class Views:
         return {c["id"]: c for c in self.state.all("country")}
 
     def currency(self, row: Row) -> Row:
-        return {"id": row["id"], "name": row["name"], "code": row["code"],
-                "currentBaseRate": row["rate"], "denominator": 1, "isoNumber": None,
-                "prefix": None, "suffix": " " + row["code"],
-                "updatedAt": lambda info, format=None: "2026-01-01T00:00:00+00:00",
-                "decimalPoint": ".", "decimalDigits": 2, "thousandsSeparator": " ",
-                "isBase": row["isBase"], "externalId": None}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "code": row["code"],
+            "currentBaseRate": row["rate"],
+            "denominator": 1,
+            "isoNumber": None,
+            "prefix": None,
+            "suffix": " " + row["code"],
+            "updatedAt": lambda info, format=None: "2026-01-01T00:00:00+00:00",
+            "decimalPoint": ".",
+            "decimalDigits": 2,
+            "thousandsSeparator": " ",
+            "isBase": row["isBase"],
+            "externalId": None,
+        }
 
     def currency_by_code(self, code: str) -> Row | None:
         for row in self.state.all("currency"):
@@ -74,9 +83,13 @@ class Views:
         return None
 
     def country_list(self, ids: list[int]) -> Callable[..., list[Row]]:
-        def resolve(info: GraphQLResolveInfo, where: Row | None = None,
-                    sort: list[str] | None = None, limit: int | None = None,
-                    page: int | None = None) -> list[Row]:
+        def resolve(
+            info: Any,
+            where: Row | None = None,
+            sort: list[str] | None = None,
+            limit: int | None = None,
+            page: int | None = None,
+        ) -> list[Row]:
             countries = self.countries_by_id()
             rows = [countries[i] for i in sorted(ids) if i in countries]
             if where and where.get("id"):
@@ -84,96 +97,170 @@ class Views:
             if limit is None and page is None:
                 return rows if not (sort and sort[0].endswith("_DESC")) else rows[::-1]
             return paginate(rows, sort, limit, page)
+
         return resolve
 
     def market(self, row: Row) -> Row:
-        return {"id": row["id"], "name": row["name"], "comment": row.get("comment"),
-                "assignedToCountries": self.country_list(row["countries"]),
-                "store": lambda info: self.store(row["storeId"]),
-                "displays": lambda info, where=None, sort=None, limit=20, page=1:
-                    self.state.displays(None, [row["storeId"]], bool(sort and sort[0] ==
-                                        "id_DESC"), limit or 20, ((page or 1) - 1) * (limit or 20))}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "comment": row.get("comment"),
+            "assignedToCountries": self.country_list(row["countries"]),
+            "store": lambda info: self.store(row["storeId"]),
+            "displays": lambda info, where=None, sort=None, limit=20, page=1: self.state.displays(
+                None,
+                [row["storeId"]],
+                bool(sort and sort[0] == "id_DESC"),
+                limit or 20,
+                ((page or 1) - 1) * (limit or 20),
+            ),
+        }
 
     def shipping_option(self, row: Row) -> Row:
         return {"id": row["id"], "name": row["name"]}
 
     def pricelist(self, row: Row) -> Row:
         shipping = row.get("defaultShippingOption")
-        return {"id": row["id"], "name": row["name"], "status": row["status"],
-                "assignedToCountries": self.country_list(row["countries"]),
-                "currency": lambda info: self.currency_by_code(row["currency"]),
-                "defaultShippingOption": lambda info: (
-                    self.shipping_option(self.state.get("shipping_option", shipping) or {})
-                    if shipping and self.state.get("shipping_option", shipping) else None),
-                "store": lambda info: self.store(row["storeId"])}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "status": row["status"],
+            "assignedToCountries": self.country_list(row["countries"]),
+            "currency": lambda info: self.currency_by_code(row["currency"]),
+            "defaultShippingOption": lambda info: (
+                self.shipping_option(self.state.get("shipping_option", shipping) or {})
+                if shipping and self.state.get("shipping_option", shipping)
+                else None
+            ),
+            "store": lambda info: self.store(row["storeId"]),
+        }
 
     def tax_group(self, row: Row) -> Row:
         group: Row = {"id": row["id"], "name": row["name"], "status": row["status"]}
         group["defaultInStores"] = lambda info: [
-            s for s in (self.store(i) for i in row.get("defaultInStores", [])) if s]
+            s for s in (self.store(i) for i in row.get("defaultInStores", [])) if s
+        ]
         group["rules"] = lambda info: [
-            self.tax_rule(r, group) for r in self.state.all("tax_rule")
-            if r["groupId"] == row["id"]]
+            self.tax_rule(r, group) for r in self.state.all("tax_rule") if r["groupId"] == row["id"]
+        ]
         return group
 
     def tax_rule(self, row: Row, group: Row) -> Row:
         countries = self.countries_by_id()
-        return {"id": row["id"], "name": row["name"], "displayName": row["displayName"],
-                "code": row["code"], "rate": float(row["rate"]),
-                "applyTaxToShipping": row["applyTaxToShipping"],
-                "applyTaxToHandling": row["applyTaxToHandling"],
-                "applyFrom": lambda info, format=None: row["createdAt"],
-                "applyTo": lambda info, format=None: None,
-                "zipCode": None, "city": None,
-                "countries": [countries[i] for i in row["countries"] if i in countries],
-                "taxGroup": group}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "displayName": row["displayName"],
+            "code": row["code"],
+            "rate": float(row["rate"]),
+            "applyTaxToShipping": row["applyTaxToShipping"],
+            "applyTaxToHandling": row["applyTaxToHandling"],
+            "applyFrom": lambda info, format=None: row["createdAt"],
+            "applyTo": lambda info, format=None: None,
+            "zipCode": None,
+            "city": None,
+            "countries": [countries[i] for i in row["countries"] if i in countries],
+            "taxGroup": group,
+        }
 
     def attribute_type(self, row: Row) -> Row:
         definition = row["definition"]
-        return {"name": row["name"], "description": definition.get("desc", ""),
-                "isMapped": False, "isMulti": False,
-                "elements": [{"key": key, "description": el.get("desc", ""), "isMulti": False,
-                              "paramsJSON": "{}"}
-                             for key, el in definition.get("elements", {}).items()]}
+        return {
+            "name": row["name"],
+            "description": definition.get("desc", ""),
+            "isMapped": False,
+            "isMulti": False,
+            "elements": [
+                {
+                    "key": key,
+                    "description": el.get("desc", ""),
+                    "isMulti": False,
+                    "paramsJSON": "{}",
+                }
+                for key, el in definition.get("elements", {}).items()
+            ],
+        }
 
     def product(self, row: Row) -> Row:
         variants = {v["id"]: self.variant(v) for v in row["variants"]}
         displays = [self.display(d, variants) for d in row["displays"]]
         country = row.get("country_id")
 
-        def display_list(info: GraphQLResolveInfo, where: Row | None = None,
-                         sort: list[str] | None = None, limit: int | None = None,
-                         page: int | None = None) -> list[Row]:
+        def display_list(
+            info: Any,
+            where: Row | None = None,
+            sort: list[str] | None = None,
+            limit: int | None = None,
+            page: int | None = None,
+        ) -> list[Row]:
             found = [d for d in displays if _display_matches(d, where)]
             return found if limit is None else paginate(found, sort, limit, page)
 
-        return {"id": row["id"], "name": row["name"], "status": row["status"],
-                "productNumber": row["product_number"], "harmonizedCommodityCode": None,
-                "harmonizedCommodityCodeDescription": None, "internalComment": None,
-                "isBundle": False, "isSerializableProduct": False,
-                "createdAt": lambda info, format=None: row["created_at"],
-                "updatedAt": lambda info, format=None: row["updated_at"],
-                "variants": list(variants.values()),
-                "countryOfOrigin": (lambda info: self.country(country)) if country else None,
-                "displays": display_list}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "status": row["status"],
+            "productNumber": row["product_number"],
+            "harmonizedCommodityCode": None,
+            "harmonizedCommodityCodeDescription": None,
+            "internalComment": None,
+            "isBundle": False,
+            "isSerializableProduct": False,
+            "createdAt": lambda info, format=None: row["created_at"],
+            "updatedAt": lambda info, format=None: row["updated_at"],
+            "variants": list(variants.values()),
+            "countryOfOrigin": (lambda info: self.country(country)) if country else None,
+            "displays": display_list,
+        }
 
     def variant(self, v: Row) -> Row:
-        return {"id": v["id"], "name": v["name"], "status": v["status"],
-                "variantNumber": v["variant_number"], "internalName": None,
-                "updatedAt": lambda info, format=None: "2026-01-01T00:00:00+00:00",
-                "productSizes": [{"id": s["id"], "description": s["description"],
-                                  "sizeNumber": s["size_number"], "GTIN": s["gtin"],
-                                  "SKU": s["sku"]} for s in v["sizes"]]}
+        return {
+            "id": v["id"],
+            "name": v["name"],
+            "status": v["status"],
+            "variantNumber": v["variant_number"],
+            "internalName": None,
+            "updatedAt": lambda info, format=None: "2026-01-01T00:00:00+00:00",
+            "productSizes": [
+                {
+                    "id": s["id"],
+                    "description": s["description"],
+                    "sizeNumber": s["size_number"],
+                    "GTIN": s["gtin"],
+                    "SKU": s["sku"],
+                }
+                for s in v["sizes"]
+            ],
+        }
 
     def display(self, d: Row, variants: dict[int, Row] | None = None) -> Row:
-        items = [{"id": it["id"], "productVariant": (variants or {}).get(it["variant"]["id"])
-                  or self.variant(it["variant"])} for it in d["items"] if it["variant"]]
-        return {"id": d["id"], "name": d["name"], "status": d["status"], "uri": d["uri"],
-                "minimumOrderQuantity": None, "orderQuantityDenominator": None,
-                "description": d["description"], "shortDescription": None, "metaTitle": None,
-                "metaDescription": None, "metaKeywords": None, "comment": None, "tags": [],
-                "updatedAt": lambda info, format=None: d["updated_at"], "displayItems": items,
-                "_storeId": d["store_id"]}
+        items = [
+            {
+                "id": it["id"],
+                "productVariant": (variants or {}).get(it["variant"]["id"])
+                or self.variant(it["variant"]),
+            }
+            for it in d["items"]
+            if it["variant"]
+        ]
+        return {
+            "id": d["id"],
+            "name": d["name"],
+            "status": d["status"],
+            "uri": d["uri"],
+            "minimumOrderQuantity": None,
+            "orderQuantityDenominator": None,
+            "description": d["description"],
+            "shortDescription": None,
+            "metaTitle": None,
+            "metaDescription": None,
+            "metaKeywords": None,
+            "comment": None,
+            "tags": [],
+            "updatedAt": lambda info, format=None: d["updated_at"],
+            "displayItems": items,
+            "_storeId": d["store_id"],
+        }
 
 
 def _display_matches(d: Row, where: Row | None) -> bool:
@@ -193,110 +280,207 @@ class QueryResolvers:
         self.state = state
         self.views = Views(state)
 
-    def stores(self, _root: Any, _info: Any, where: Row | None = None, sort: Any = None,
-               limit: int | None = None, page_no: int | None = None) -> list[Row]:
+    def stores(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         rows = [self.views.store(r["id"]) or {} for r in self.state.all("store")]
         w = where or {}
-        rows = [r for r in rows if _in(r["id"], w.get("id"))
-                and (w.get("type") is None or r["type"] == w["type"])]
+        rows = [
+            r
+            for r in rows
+            if _in(r["id"], w.get("id")) and (w.get("type") is None or r["type"] == w["type"])
+        ]
         return paginate(rows, sort, limit, page_no)
 
-    def store_plugins(self, _root: Any, _info: Any, where: Row | None = None,
-                      sort: Any = None, limit: int | None = None,
-                      page_no: int | None = None) -> list[Row]:
+    def store_plugins(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
-        rows = [p for p in self.state.all("plugin")
-                if _in(p["id"], w.get("id")) and _in(p["status"], w.get("status"))
-                and _in(p["storeId"], w.get("storeId")) and _in(p["type"], w.get("type"))
-                and _match(p["name"], w.get("name"))
-                and _match(p.get("settings", {}).get("uri"), w.get("uri"))
-                and (w.get("uri") is None or p.get("settings", {}).get("uri") is not None)]
-        return paginate([{"id": p["id"], "status": p["status"], "name": p["name"]} for p in rows],
-                    sort, limit, page_no)
+        rows = [
+            p
+            for p in self.state.all("plugin")
+            if _in(p["id"], w.get("id"))
+            and _in(p["status"], w.get("status"))
+            and _in(p["storeId"], w.get("storeId"))
+            and _in(p["type"], w.get("type"))
+            and _match(p["name"], w.get("name"))
+            and _match(p.get("settings", {}).get("uri"), w.get("uri"))
+            and (w.get("uri") is None or p.get("settings", {}).get("uri") is not None)
+        ]
+        return paginate(
+            [{"id": p["id"], "status": p["status"], "name": p["name"]} for p in rows],
+            sort,
+            limit,
+            page_no,
+        )
 
     def attribute_types(self, _root: Any, _info: Any, where: Row | None = None) -> list[Row]:
         w = where or {}
         rows = [self.views.attribute_type(a) for a in self.state.all("attribute_type")]
-        return [r for r in rows if _match(r["name"], w.get("name"))
-                and _match(r["description"], w.get("description"))
-                and (w.get("isMapped") is None or r["isMapped"] == w["isMapped"])
-                and (w.get("isMulti") is None or r["isMulti"] == w["isMulti"])]
+        return [
+            r
+            for r in rows
+            if _match(r["name"], w.get("name"))
+            and _match(r["description"], w.get("description"))
+            and (w.get("isMapped") is None or r["isMapped"] == w["isMapped"])
+            and (w.get("isMulti") is None or r["isMulti"] == w["isMulti"])
+        ]
 
-    def tax_groups(self, _root: Any, _info: Any, where: Row | None = None, sort: Any = None,
-                   limit: int | None = None, page_no: int | None = None) -> list[Row]:
+    def tax_groups(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
-        rows = [g for g in self.state.all("tax_group")
-                if _in(g["id"], w.get("id")) and _in(g["status"], w.get("status"))
-                and _match(g["name"], w.get("name"))
-                and (w.get("defaultInStoreId") is None
-                     or set(g.get("defaultInStores", [])) & set(w["defaultInStoreId"]))]
+        rows = [
+            g
+            for g in self.state.all("tax_group")
+            if _in(g["id"], w.get("id"))
+            and _in(g["status"], w.get("status"))
+            and _match(g["name"], w.get("name"))
+            and (
+                w.get("defaultInStoreId") is None
+                or set(g.get("defaultInStores", [])) & set(w["defaultInStoreId"])
+            )
+        ]
         return paginate([self.views.tax_group(g) for g in rows], sort, limit, page_no)
 
-    def markets(self, _root: Any, _info: Any, where: Row | None = None, sort: Any = None,
-                limit: int | None = None, page_no: int | None = None) -> list[Row]:
+    def markets(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
-        rows = [m for m in self.state.all("market")
-                if _in(m["id"], w.get("id")) and _in(m["storeId"], w.get("storeId"))
-                and _match(m["name"], w.get("name"))
-                and (w.get("assignedCountryId") is None
-                     or set(m["countries"]) & set(w["assignedCountryId"]))]
+        rows = [
+            m
+            for m in self.state.all("market")
+            if _in(m["id"], w.get("id"))
+            and _in(m["storeId"], w.get("storeId"))
+            and _match(m["name"], w.get("name"))
+            and (
+                w.get("assignedCountryId") is None
+                or set(m["countries"]) & set(w["assignedCountryId"])
+            )
+        ]
         return paginate([self.views.market(m) for m in rows], sort, limit, page_no)
 
     def market(self, _root: Any, _info: Any, id: int) -> Row | None:
         row = self.state.get("market", id)
         return self.views.market(row) if row else None
 
-    def pricelists(self, _root: Any, _info: Any, where: Row | None = None, sort: Any = None,
-                   limit: int | None = None, page_no: int | None = None) -> list[Row]:
+    def pricelists(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
         currency_ids = {c["code"]: c["id"] for c in self.state.all("currency")}
-        rows = [p for p in self.state.all("pricelist")
-                if _in(p["id"], w.get("id")) and _in(p["status"], w.get("status"))
-                and _in(p["storeId"], w.get("storeId")) and _match(p["name"], w.get("name"))
-                and _in(currency_ids.get(p["currency"]), w.get("currencyId"))
-                and (w.get("assignedToCountryId") is None
-                     or set(p["countries"]) & set(w["assignedToCountryId"]))]
+        rows = [
+            p
+            for p in self.state.all("pricelist")
+            if _in(p["id"], w.get("id"))
+            and _in(p["status"], w.get("status"))
+            and _in(p["storeId"], w.get("storeId"))
+            and _match(p["name"], w.get("name"))
+            and _in(currency_ids.get(p["currency"]), w.get("currencyId"))
+            and (
+                w.get("assignedToCountryId") is None
+                or set(p["countries"]) & set(w["assignedToCountryId"])
+            )
+        ]
         return paginate([self.views.pricelist(p) for p in rows], sort, limit, page_no)
 
-    def warehouses(self, _root: Any, _info: Any, where: Row | None = None, sort: Any = None,
-                   limit: int | None = None, page_no: int | None = None) -> list[Row]:
+    def warehouses(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
-        rows = [{"id": r["id"], "name": r["name"], "status": r["status"]}
-                for r in self.state.all("warehouse")
-                if _in(r["id"], w.get("id")) and _match(r["name"], w.get("name"))]
+        rows = [
+            {"id": r["id"], "name": r["name"], "status": r["status"]}
+            for r in self.state.all("warehouse")
+            if _in(r["id"], w.get("id")) and _match(r["name"], w.get("name"))
+        ]
         return paginate(rows, sort, limit, page_no)
 
-    def shipping_options(self, _root: Any, _info: Any, where: Row | None = None,
-                         sort: Any = None, limit: int | None = None,
-                         page_no: int | None = None) -> list[Row]:
+    def shipping_options(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: Any = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
         currency_ids = {c["code"]: c["id"] for c in self.state.all("currency")}
-        rows = [s for s in self.state.all("shipping_option")
-                if _in(s["id"], w.get("id")) and _in(s["status"], w.get("status"))
-                and _match(s["name"], w.get("name")) and _match(s.get("uri"), w.get("uri"))
-                and _in(currency_ids.get(s["currency"]), w.get("currencyId"))
-                and (w.get("storeType") is None or s["storeType"] == w["storeType"])
-                and (w.get("storeId") is None or set(s["stores"]) & set(w["storeId"]))
-                and (w.get("marketId") is None or set(s["markets"]) & set(w["marketId"]))]
+        rows = [
+            s
+            for s in self.state.all("shipping_option")
+            if _in(s["id"], w.get("id"))
+            and _in(s["status"], w.get("status"))
+            and _match(s["name"], w.get("name"))
+            and _match(s.get("uri"), w.get("uri"))
+            and _in(currency_ids.get(s["currency"]), w.get("currencyId"))
+            and (w.get("storeType") is None or s["storeType"] == w["storeType"])
+            and (w.get("storeId") is None or set(s["stores"]) & set(w["storeId"]))
+            and (w.get("marketId") is None or set(s["markets"]) & set(w["marketId"]))
+        ]
         return paginate([self.views.shipping_option(s) for s in rows], sort, limit, page_no)
 
-    def countries(self, _root: Any, _info: Any, where: Row | None = None,
-                  sort: list[str] | None = None) -> list[Row]:
+    def countries(
+        self, _root: Any, _info: Any, where: Row | None = None, sort: list[str] | None = None
+    ) -> list[Row]:
         rows = self.state.all("country")
         if where and where.get("id"):
             rows = [r for r in rows if r["id"] in where["id"]]
         return rows[::-1] if sort and sort[0].endswith("_DESC") else rows
 
-    def currencies(self, _root: Any, _info: Any, where: Row | None = None,
-                   sort: list[str] | None = None) -> list[Row]:
+    def currencies(
+        self, _root: Any, _info: Any, where: Row | None = None, sort: list[str] | None = None
+    ) -> list[Row]:
         rows = [self.views.currency(c) for c in self.state.all("currency")]
         if where and where.get("isBase") is not None:
             rows = [r for r in rows if r["isBase"] == where["isBase"]]
         return rows[::-1] if sort and sort[0].endswith("_DESC") else rows
 
-    def products(self, _root: Any, _info: Any, where: Row | None = None,
-                 sort: list[str] | None = None, limit: int | None = None,
-                 page_no: int | None = None) -> list[Row]:
+    def products(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: list[str] | None = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         limit = DEFAULT_LIMIT if limit is None else max(limit, 0)
         offset = (max(page_no or 1, 1) - 1) * limit
         descending = not sort or sort[0] == "updatedAt_DESC"
@@ -307,9 +491,15 @@ class QueryResolvers:
         rows = self.state.products(None, False, 1, 0, ids=[id])
         return self.views.product(rows[0]) if rows else None
 
-    def displays(self, _root: Any, _info: Any, where: Row | None = None,
-                 sort: list[str] | None = None, limit: int | None = None,
-                 page_no: int | None = None) -> list[Row]:
+    def displays(
+        self,
+        _root: Any,
+        _info: Any,
+        where: Row | None = None,
+        sort: list[str] | None = None,
+        limit: int | None = None,
+        page_no: int | None = None,
+    ) -> list[Row]:
         w = where or {}
         limit = DEFAULT_LIMIT if limit is None else max(limit, 0)
         offset = (max(page_no or 1, 1) - 1) * limit
@@ -317,6 +507,7 @@ class QueryResolvers:
         for mid in w.get("marketId") or []:
             market = self.state.get("market", mid)
             store_ids += [market["storeId"]] if market else [-1]
-        rows = self.state.displays(w.get("id"), store_ids or None,
-                                   bool(sort and sort[0] == "id_DESC"), limit, offset)
+        rows = self.state.displays(
+            w.get("id"), store_ids or None, bool(sort and sort[0] == "id_DESC"), limit, offset
+        )
         return [self.views.display(d) for d in rows]

@@ -12,17 +12,63 @@ import pycountry
 
 from centra_provision.emulator.store import CentraState
 
-ALL_PERMISSIONS = (
-    "Store:read", "StorePlugin:read", "Attribute:read", "TaxGroup:read", "TaxRule:read",
-    "Market:read", "Market:write", "Pricelist:read", "Pricelist:write", "Warehouse:read",
-    "ShippingOption:read", "ShippingOption:write", "Country:read", "Currency:read",
-    "Product:read", "Display:read",
+ALL_PERMISSIONS = (  # every permission the emulator's fields and mutations check
+    "Store:read",
+    "StorePlugin:read",
+    "Attribute:read",
+    "TaxGroup:read",
+    "TaxRule:read",
+    "Market:read",
+    "Market:write",
+    "Pricelist:read",
+    "Pricelist:write",
+    "Warehouse:read",
+    "ShippingOption:read",
+    "ShippingOption:write",
+    "Country:read",
+    "Currency:read",
+    "Product:read",
+    "Display:read",
 )
-EU = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
-               .split())
-CURRENCIES = (("SEK", "Swedish krona", 1.0, True), ("EUR", "Euro", 11.5, False),
-              ("USD", "US dollar", 10.6, False), ("GBP", "Pound sterling", 13.4, False),
-              ("NOK", "Norwegian krone", 1.0, False), ("DKK", "Danish krone", 1.54, False))
+EU = frozenset(
+    (
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    )
+)
+CURRENCIES = (
+    ("SEK", "Swedish krona", 1.0, True),
+    ("EUR", "Euro", 11.5, False),
+    ("USD", "US dollar", 10.6, False),
+    ("GBP", "Pound sterling", 13.4, False),
+    ("NOK", "Norwegian krone", 1.0, False),
+    ("DKK", "Danish krone", 1.54, False),
+)
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -30,13 +76,25 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(state: CentraState, name: str, permissions: list[str],
-                 expires_at: str | None = None, **extra: object) -> tuple[int, str]:
+def create_token(
+    state: CentraState,
+    name: str,
+    permissions: list[str],
+    expires_at: str | None = None,
+    **extra: object,
+) -> tuple[int, str]:
     """A new Integration API token; only its digest is kept."""
     token = secrets.token_urlsafe(32)
-    token_id = state.insert("token", {"name": name, "digest": token_digest(token),
-                                      "permissions": permissions, "expiresAt": expires_at,
-                                      **extra})
+    token_id = state.insert(
+        "token",
+        {
+            "name": name,
+            "digest": token_digest(token),
+            "permissions": permissions,
+            "expiresAt": expires_at,
+            **extra,
+        },
+    )
     return token_id, token
 
 
@@ -62,30 +120,73 @@ def _configuration(state: CentraState) -> None:
     for code in codes:
         country = pycountry.countries.get(alpha_2=code)
         name = getattr(country, "common_name", None) or country.name  # type: ignore[union-attr]
-        state.insert("country", {"code": code, "name": name, "isEU": code in EU,
-                                 "continent": None})
+        state.insert("country", {"code": code, "name": name, "isEU": code in EU, "continent": None})
     for code, name, rate, is_base in CURRENCIES:
         state.insert("currency", {"code": code, "name": name, "rate": rate, "isBase": is_base})
     se = codes.index("SE") + 1
     others = [i + 1 for i, c in enumerate(codes) if c != "SE"]
     state.insert("market", {"name": "Sweden", "storeId": 1, "countries": [se], "comment": None})
-    state.insert("market", {"name": "Global-e", "storeId": 1, "countries": others,
-                            "comment": "Markets operated by Global-e"})
+    state.insert(
+        "market",
+        {
+            "name": "Global-e",
+            "storeId": 1,
+            "countries": others,
+            "comment": "Markets operated by Global-e",
+        },
+    )
     state.insert("market", {"name": "Wholesale", "storeId": 2, "countries": [], "comment": None})
     for name, uri in (("Standard", "standard"), ("Express", "express")):
-        state.insert("shipping_option", {
-            "name": name, "status": "ACTIVE", "currency": "SEK",
-            "storeType": "DIRECT_TO_CONSUMER", "comment": None, "uri": uri,
-            "isPickupPoint": False, "stores": [1], "markets": [1, 2]})
-    state.insert("pricelist", {"name": "SEK", "status": "ACTIVE", "storeId": 1,
-                               "currency": "SEK", "countries": [se], "defaultShippingOption": 1,
-                               "comment": None})
-    state.insert("pricelist", {"name": "Global-e SEK", "status": "ACTIVE", "storeId": 1,
-                               "currency": "SEK", "countries": others,
-                               "defaultShippingOption": 1, "comment": None})
-    state.insert("pricelist", {"name": "Wholesale EUR", "status": "ACTIVE", "storeId": 2,
-                               "currency": "EUR", "countries": [],
-                               "defaultShippingOption": None, "comment": None})
+        state.insert(
+            "shipping_option",
+            {
+                "name": name,
+                "status": "ACTIVE",
+                "currency": "SEK",
+                "storeType": "DIRECT_TO_CONSUMER",
+                "comment": None,
+                "uri": uri,
+                "isPickupPoint": False,
+                "stores": [1],
+                "markets": [1, 2],
+            },
+        )
+    state.insert(
+        "pricelist",
+        {
+            "name": "SEK",
+            "status": "ACTIVE",
+            "storeId": 1,
+            "currency": "SEK",
+            "countries": [se],
+            "defaultShippingOption": 1,
+            "comment": None,
+        },
+    )
+    state.insert(
+        "pricelist",
+        {
+            "name": "Global-e SEK",
+            "status": "ACTIVE",
+            "storeId": 1,
+            "currency": "SEK",
+            "countries": others,
+            "defaultShippingOption": 1,
+            "comment": None,
+        },
+    )
+    state.insert(
+        "pricelist",
+        {
+            "name": "Wholesale EUR",
+            "status": "ACTIVE",
+            "storeId": 2,
+            "currency": "EUR",
+            "countries": [],
+            "defaultShippingOption": None,
+            "comment": None,
+        },
+    )
 
 
 def _catalog(state: CentraState, count: int, rng: random.Random) -> None:
@@ -98,8 +199,17 @@ def _catalog(state: CentraState, count: int, rng: random.Random) -> None:
         number = f"P{pid:06d}"
         country = rng.randrange(1, n_countries + 1) if rng.random() < 0.8 else None
         status = "ACTIVE" if rng.random() < 0.9 else "INACTIVE"
-        products.append((pid, f"Product {pid}", status, number, country, created.isoformat(),
-                         updated.isoformat()))
+        products.append(
+            (
+                pid,
+                f"Product {pid}",
+                status,
+                number,
+                country,
+                created.isoformat(),
+                updated.isoformat(),
+            )
+        )
         product_variants = []
         for v in range(1, rng.randrange(1, 3) + 1):
             vid += 1
@@ -107,14 +217,35 @@ def _catalog(state: CentraState, count: int, rng: random.Random) -> None:
             variants.append((vid, pid, f"Colour {v}", f"V{v}", "ACTIVE"))
             for size in ("S", "M", "L")[: rng.randrange(1, 4)]:
                 sid += 1
-                sizes.append((sid, vid, size, f"Size {size}", f"{number}V{v}{size}",
-                              f"{7350000000000 + sid}"))
+                sizes.append(
+                    (
+                        sid,
+                        vid,
+                        size,
+                        f"Size {size}",
+                        f"{number}V{v}{size}",
+                        f"{7350000000000 + sid}",
+                    )
+                )
         for store in (1, 2) if pid % 3 == 0 else (1,):
             did += 1
-            desc = f'Product {pid}, "quoted", café – line one\nline two' if pid % 7 == 0 else (
-                f"Description of product {pid}")
-            displays.append((did, pid, store, f"Product {pid}", desc, "ACTIVE",
-                             f"product-{pid}-{store}", updated.isoformat()))
+            desc = (
+                f'Product {pid}, "quoted", café – line one\nline two'
+                if pid % 7 == 0
+                else (f"Description of product {pid}")
+            )
+            displays.append(
+                (
+                    did,
+                    pid,
+                    store,
+                    f"Product {pid}",
+                    desc,
+                    "ACTIVE",
+                    f"product-{pid}-{store}",
+                    updated.isoformat(),
+                )
+            )
             for v in product_variants:
                 iid += 1
                 items.append((iid, did, v))

@@ -6,8 +6,12 @@ Its first two lines on stdout are exactly `url: http://127.0.0.1:P/graphql` and
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import uvicorn
 
@@ -15,21 +19,47 @@ from centra_provision.emulator.app import Emulator
 from centra_provision.emulator.faults import Faults
 
 
-def serve(port: int, state: str, products: int, latency_ms: float = 0.0,
-          requests_per_10s: int = 60, mutations_per_10s: int = 20) -> None:
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after shutting down (exit status -15); a service
+    stopped on purpose should exit 0, so we only ask it to stop."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        self.install_signal_handlers()
+        yield
+
+    def install_signal_handlers(self) -> None:
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            self.should_exit = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+
+
+def serve(
+    port: int,
+    state: str,
+    products: int,
+    latency_ms: float = 0.0,
+    requests_per_10s: int = 60,
+    mutations_per_10s: int = 20,
+) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    emulator = Emulator(state, products, requests_per_10s, mutations_per_10s,
-                        Faults(latency_ms=latency_ms))
+    emulator = Emulator(
+        state, products, requests_per_10s, mutations_per_10s, Faults(latency_ms=latency_ms)
+    )
     bound = sock.getsockname()[1]
     print(f"url: http://127.0.0.1:{bound}/graphql")
     print(f"token: {emulator.admin_token}")
-    print(f"backoffice: http://127.0.0.1:{bound}/backoffice/ (user admin, password "
-          f"{emulator.backoffice_password})")
+    print(
+        f"backoffice: http://127.0.0.1:{bound}/backoffice/ (user admin, password "
+        f"{emulator.backoffice_password})"
+    )
     sys.stdout.flush()
     config = uvicorn.Config(emulator, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     try:
         server.run(sockets=[sock])
     finally:

@@ -127,11 +127,16 @@ class CentraState:
             return int(self.db.execute("SELECT COUNT(*) FROM product").fetchone()[0])
 
     def products(
-        self, statuses: list[str] | None, descending: bool, limit: int, offset: int,
+        self,
+        statuses: list[str] | None,
+        descending: bool,
+        limit: int,
+        offset: int,
         ids: list[int] | None = None,
     ) -> list[dict[str, Any]]:
         """One page of products with variants, sizes and displays loaded in four queries."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if statuses:
             where.append(f"status IN ({','.join('?' * len(statuses))})")
             params += statuses
@@ -154,18 +159,29 @@ class CentraState:
             return
         ids = [p["id"] for p in products]
         marks = ",".join("?" * len(ids))
-        variants = [dict(r) for r in self.db.execute(
-            f"SELECT * FROM variant WHERE product_id IN ({marks}) ORDER BY id", ids)]
+        variants = [
+            dict(r)
+            for r in self.db.execute(
+                f"SELECT * FROM variant WHERE product_id IN ({marks}) ORDER BY id", ids
+            )
+        ]
         vids = [v["id"] for v in variants] or [-1]
         sizes = self.db.execute(
             f"SELECT * FROM size WHERE variant_id IN ({','.join('?' * len(vids))}) ORDER BY id",
-            vids).fetchall()
-        displays = [dict(r) for r in self.db.execute(
-            f"SELECT * FROM display WHERE product_id IN ({marks}) ORDER BY id", ids)]
+            vids,
+        ).fetchall()
+        displays = [
+            dict(r)
+            for r in self.db.execute(
+                f"SELECT * FROM display WHERE product_id IN ({marks}) ORDER BY id", ids
+            )
+        ]
         dids = [d["id"] for d in displays] or [-1]
         items = self.db.execute(
             f"SELECT * FROM display_item WHERE display_id IN ({','.join('?' * len(dids))})"
-            " ORDER BY id", dids).fetchall()
+            " ORDER BY id",
+            dids,
+        ).fetchall()
         by_variant: dict[int, dict[str, Any]] = {}
         for v in variants:
             v["sizes"] = []
@@ -178,7 +194,8 @@ class CentraState:
             by_display[d["id"]] = d
         for it in items:
             by_display[it["display_id"]]["items"].append(
-                {"id": it["id"], "variant": by_variant.get(it["variant_id"])})
+                {"id": it["id"], "variant": by_variant.get(it["variant_id"])}
+            )
         by_product = {p["id"]: p for p in products}
         for p in products:
             p["variants"], p["displays"] = [], []
@@ -187,9 +204,16 @@ class CentraState:
         for d in displays:
             by_product[d["product_id"]]["displays"].append(d)
 
-    def displays(self, ids: list[int] | None, store_ids: list[int] | None,
-                 descending: bool, limit: int, offset: int) -> list[dict[str, Any]]:
-        where, params = [], []
+    def displays(
+        self,
+        ids: list[int] | None,
+        store_ids: list[int] | None,
+        descending: bool,
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        where: list[str] = []
+        params: list[Any] = []
         if ids:
             where.append(f"id IN ({','.join('?' * len(ids))})")
             params += ids
@@ -197,14 +221,20 @@ class CentraState:
             where.append(f"store_id IN ({','.join('?' * len(store_ids))})")
             params += store_ids
         order = "DESC" if descending else "ASC"
-        sql = ("SELECT product_id, id FROM display" + (" WHERE " + " AND ".join(where) if where
-                                                       else "")
-               + f" ORDER BY id {order} LIMIT ? OFFSET ?")
+        sql = (
+            "SELECT product_id, id FROM display"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + f" ORDER BY id {order} LIMIT ? OFFSET ?"
+        )
         with self.lock:
             rows = self.db.execute(sql, (*params, limit, offset)).fetchall()
-            products = [dict(r) for r in self.db.execute(
-                f"SELECT * FROM product WHERE id IN ({','.join('?' * len(rows)) or 'NULL'})",
-                [r["product_id"] for r in rows])]
+            products = [
+                dict(r)
+                for r in self.db.execute(
+                    f"SELECT * FROM product WHERE id IN ({','.join('?' * len(rows)) or 'NULL'})",
+                    [r["product_id"] for r in rows],
+                )
+            ]
             self._attach_catalog(products)
         found = {d["id"]: d for p in products for d in p["displays"]}
         return [found[r["id"]] for r in rows if r["id"] in found]

@@ -1,0 +1,90 @@
+"""`provision emulator serve` as a user runs it: a real process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+GUIDE_QUERY = (
+    "query productList($status: [ProductStatus!]!, $page: Int!) { products(where: "
+    "{status: $status}, sort: [updatedAt_DESC], limit: 30, page: $page) { id "
+    "countryOfOrigin { code } displays(where: {storeId: 1}) { name description "
+    "displayItems { id productVariant { productSizes { id SKU } } } } } }"
+)
+
+
+def _start(state: Path, products: int = 40) -> tuple[subprocess.Popen[str], str, str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "centra_provision",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--state",
+            str(state),
+            "--products",
+            str(products),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url_line, token_line = proc.stdout.readline(), proc.stdout.readline()
+    assert url_line.startswith("url: http://127.0.0.1:") and url_line.endswith("/graphql\n")
+    assert token_line.startswith("token: ")
+    return proc, url_line[5:].strip(), token_line[7:].strip()
+
+
+def _stop(proc: subprocess.Popen[str], sig: int) -> int:
+    proc.send_signal(sig)
+    return proc.wait(timeout=15)
+
+
+def test_serve_answers_the_guide_query_and_exits_cleanly(tmp_path: Path) -> None:
+    proc, url, token = _start(tmp_path / "state.sqlite")
+    try:
+        response = httpx.post(
+            url,
+            json={"query": GUIDE_QUERY, "variables": {"status": "ACTIVE", "page": 1}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        products = response.json()["data"]["products"]
+        assert response.status_code == 200 and len(products) == 30
+        assert all(p["displays"][0]["displayItems"] for p in products)
+    finally:
+        code = _stop(proc, signal.SIGTERM)
+    assert code == 0
+
+
+def test_serve_state_survives_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    proc, url, token = _start(state, products=12)
+    try:
+        create = (
+            'mutation { createMarket(input: {name: "Kept", store: {id: 2}}) '
+            "{ userErrors { message } } }"
+        )
+        httpx.post(url, json={"query": create}, headers={"Authorization": f"Bearer {token}"})
+    finally:
+        assert _stop(proc, signal.SIGINT) == 0
+    proc, url2, token2 = _start(state, products=999)
+    try:
+        assert token2 == token
+        body = httpx.post(
+            url2,
+            json={"query": "{ markets { name } products(limit: 100) { id } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert "Kept" in [m["name"] for m in body["data"]["markets"]]
+        assert len(body["data"]["products"]) == 12
+    finally:
+        assert _stop(proc, signal.SIGTERM) == 0
