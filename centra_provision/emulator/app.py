@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from centra_provision.emulator.backoffice import Backoffice, routes
 from centra_provision.emulator.faults import DroppedConnection, DroppedResponse, Faults
 from centra_provision.emulator.graphql_api import (
+    Parsed,
     RequestContext,
     build_api_schema,
     parse_request,
@@ -55,6 +56,7 @@ class Emulator:
         self.limiter = RateLimiter(requests_per_10s, mutations_per_10s)
         self.faults = faults or Faults()
         self.stats: Counter[str] = Counter()
+        self._parsed: dict[tuple[str, Any], Parsed] = {}
         self.backoffice = Backoffice(self.state)
         self.app = Starlette(
             routes=[
@@ -89,6 +91,18 @@ class Emulator:
             await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _parse(self, query: Any, operation_name: Any) -> Parsed:
+        """Parse and validate once per distinct document (clients repeat their queries)."""
+        key = (query, operation_name) if isinstance(query, str) else None
+        if key is not None and key in self._parsed:
+            return self._parsed[key]
+        parsed = parse_request(self.schema, query, operation_name)
+        if key is not None and isinstance(operation_name, str | None):
+            if len(self._parsed) >= 256:
+                self._parsed.clear()
+            self._parsed[key] = parsed
+        return parsed
 
     def _is_admin(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -138,7 +152,7 @@ class Emulator:
         except (json.JSONDecodeError, UnicodeDecodeError):
             return JSONResponse({"errors": [{"message": "Body must be JSON"}]}, 400)
         payload = payload if isinstance(payload, dict) else {}
-        parsed = parse_request(self.schema, payload.get("query"), payload.get("operationName"))
+        parsed = self._parse(payload.get("query"), payload.get("operationName"))
         self.stats[f"operation.{parsed.operation_name}"] += 1
         wait = self.limiter.acquire(parsed.is_mutation)
         if wait:
