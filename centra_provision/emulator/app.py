@@ -14,6 +14,7 @@ import hmac
 import json
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
