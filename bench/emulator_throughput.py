@@ -21,14 +21,18 @@ from pathlib import Path
 import httpx
 
 STORES = "query Stores { stores { id name type } }"
-CATALOG = (Path(__file__).resolve().parents[1] / "tests" / "fixtures" /
-           "guide_catalog_query.graphql").read_text()
+CATALOG = (
+    Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "guide_catalog_query.graphql"
+).read_text()
 
 
 def startup_seconds() -> float:
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "centra_provision", "emulator", "serve",
-                             "--port", "0"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "centra_provision", "emulator", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().split(" ", 1)[1].strip()
     token = proc.stdout.readline().split(" ", 1)[1].strip()
@@ -40,8 +44,14 @@ def startup_seconds() -> float:
     return elapsed
 
 
-async def rate(url: str, token: str, query: str, variables: dict[str, object] | None,
-               seconds: float, workers: int = 8) -> float:
+async def rate(
+    url: str,
+    token: str,
+    query: str,
+    variables: dict[str, object] | None,
+    seconds: float,
+    workers: int = 8,
+) -> float:
     done = 0
     deadline = time.monotonic() + seconds
     headers = {"Authorization": f"Bearer {token}"}
@@ -50,8 +60,10 @@ async def rate(url: str, token: str, query: str, variables: dict[str, object] | 
         nonlocal done
         page = 1
         while time.monotonic() < deadline:
-            body = {"query": query, "variables": {**(variables or {}), "page": page}
-                    if variables is not None else None}
+            body = {
+                "query": query,
+                "variables": {**(variables or {}), "page": page} if variables is not None else None,
+            }
             response = await client.post(url, json=body, headers=headers)
             assert response.status_code == 200, response.text
             done += 1
@@ -71,10 +83,23 @@ def main() -> None:
     print(f"start-up to first answer: {startup_seconds():.2f} s")
     # The server runs in its own process, as users run it, so the client's work does not
     # share its interpreter.
-    proc = subprocess.Popen([sys.executable, "-m", "centra_provision", "emulator", "serve",
-                             "--port", "0", "--products", "2000",
-                             "--requests-per-10s", "1000000000"], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "centra_provision",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--products",
+            "2000",
+            "--requests-per-10s",
+            "1000000000",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().split(" ", 1)[1].strip()
     token = proc.stdout.readline().split(" ", 1)[1].strip()
@@ -85,8 +110,7 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=10)
     print(f"stores query:            {stores:8.1f} requests/s")
-    print(f"catalog query (page 30): {catalog:8.1f} requests/s "
-          f"({catalog * 30:.0f} products/s)")
+    print(f"catalog query (page 30): {catalog:8.1f} requests/s ({catalog * 30:.0f} products/s)")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from centra_provision import __version__
-from centra_provision.errors import EXIT_ERROR, ProvisionError
+from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +79,57 @@ def validate(env: str, manifests: Path, fmt: str) -> int:
         return exc.exit_code
     console.validation_ok(state)
     return 0
+
+
+@cli.command()
+@env_option
+@manifests_option
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the plan as JSON to FILE (for `apply FILE`).",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND/NAME",
+    help="Plan only this resource (repeatable).",
+)
+@click.option(
+    "--centra-url",
+    envvar="PROVISION_CENTRA_URL",
+    help="Read this Centra instead of the environment's (env: PROVISION_CENTRA_URL).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
+def plan(
+    env: str,
+    manifests: Path,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    centra_url: str | None,
+    verbose: bool,
+) -> int:
+    """Read live Centra, compare with the manifests and print what would change.
+
+    Exit 0 (no changes, or changes without --detailed-exitcode), 2 (changes, with
+    --detailed-exitcode), 1 (error).
+    """
+    from centra_provision.engine.planner import PlanOptions, plan_environment
+    from centra_provision.render import console_for
+
+    result = plan_environment(manifests, env, PlanOptions(centra_url, targets))
+    if out is not None:
+        out.write_text(result.dumps() + "\n")
+    console_for(fmt).plan(result, verbose)
+    return EXIT_CHANGES if detailed_exitcode and result.has_changes else 0
 
 
 @cli.command()

@@ -72,3 +72,43 @@ def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:
 
 class SecretError(ProvisionError):
     """A secret reference could not be resolved (env var unset, file unreadable)."""
+
+
+class CentraError(ProvisionError):
+    """Talking to Centra failed; the message says what and where."""
+
+
+class CentraAuthError(CentraError):
+    """Centra refused the token (HTTP 403), or no token is available."""
+
+
+class CentraPermissionError(CentraError):
+    """The token lacks permissions the operation needs."""
+
+    def __init__(self, missing: list[str], detail: str = "") -> None:
+        self.missing = sorted(set(missing))
+        super().__init__(
+            f"the Centra token lacks permission{'s' if len(self.missing) != 1 else ''}: "
+            f"{', '.join(self.missing)}" + (f" ({detail})" if detail else "")
+        )
+
+
+class CentraGraphQLError(CentraError):
+    """Centra answered with errors[] that are not about permissions."""
+
+
+class CentraUnavailable(CentraError):
+    """Centra could not be reached or kept failing after bounded retries."""
+
+
+class OutcomeUnknown(CentraError):
+    """A mutation was sent but its outcome is unknown (timeout, 5xx, dropped connection):
+    the caller must re-read before anything is retried."""
+
+
+class UserErrorsError(CentraError):
+    """A mutation answered non-empty userErrors: Centra changed nothing."""
+
+
+class CapabilityError(CentraError):
+    """The live Centra schema lacks a query or field the tool needs to read."""

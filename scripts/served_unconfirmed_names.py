@@ -15,8 +15,12 @@ from graphql import build_schema
 
 from centra_provision.emulator.graphql_api import sdl
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "reference" / (
-    "centra-integration-api.graphql")
+DEFAULT = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "reference"
+    / ("centra-integration-api.graphql")
+)
 BLOCK = re.compile(r"^(type|input|enum|interface)\s+(\w+)")
 FIELD = re.compile(r"^\s+(\w+)\b[^#]*#\s*(.*unconfirmed.*)$")
 
@@ -43,7 +47,8 @@ def main() -> None:
     for type_name, field, note in unconfirmed(reference.read_text()):
         gql_type = schema.get_type(type_name)
         served = gql_type is not None and field in (
-            getattr(gql_type, "fields", None) or getattr(gql_type, "values", None) or {})
+            getattr(gql_type, "fields", None) or getattr(gql_type, "values", None) or {}
+        )
         if served:
             print(f"{type_name}.{field}\t{note}")
 

@@ -100,8 +100,9 @@ def _typed(doc: SourceDocument, diags: list[Diagnostic]) -> Resource | None:
     )
 
 
-def _semantic(env: EnvironmentConfig, resources: list[Resource]) -> list[Diagnostic]:
-    ctx = CheckContext(
+def check_context(env: EnvironmentConfig) -> CheckContext:
+    """What semantic rules and observations may know of the environment."""
+    return CheckContext(
         environment=env.name,
         globale_env=env.globale_env,
         merchant_id=env.merchant_id,
@@ -109,6 +110,10 @@ def _semantic(env: EnvironmentConfig, resources: list[Resource]) -> list[Diagnos
         stores=env.store_names,
         warehouses=frozenset(env.warehouses) if env.warehouses is not None else None,
     )
+
+
+def _semantic(env: EnvironmentConfig, resources: list[Resource]) -> list[Diagnostic]:
+    ctx = check_context(env)
     diags: list[Diagnostic] = []
     seen: dict[tuple[str, tuple[str, ...]], Resource] = {}
     for res in resources:

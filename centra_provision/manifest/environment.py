@@ -7,7 +7,6 @@ through a `Base` document. Bases are layered first, in order; the environment la
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from centra_provision.errors import Diagnostic, ManifestError, Mark, UsageError
 from centra_provision.manifest.merge import merge_documents
 from centra_provision.manifest.schema import validate_document
 from centra_provision.manifest.yamlio import SourceDocument, load_file
+from centra_provision.urls import is_loopback
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 LAYER_KINDS = ("Environment", "Base")
@@ -314,15 +314,6 @@ def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
                 Diagnostic(env.doc.mark(("spec", "stores", i)), f"store '{name}' declared twice")
             )
     return diags
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def list_environments(root: Path) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from centra_provision.engine.plan import Plan
     from centra_provision.errors import ProvisionError
     from centra_provision.manifest.catalog import EnvironmentSummary
     from centra_provision.manifest.desired import DesiredState
@@ -21,6 +22,8 @@ class Console(Protocol):
     def validation_failed(self, env: str, error: ProvisionError) -> None: ...
 
     def environments(self, summaries: list[EnvironmentSummary]) -> None: ...
+
+    def plan(self, plan: Plan, verbose: bool = False) -> None: ...
 
 
 def console_for(fmt: str) -> Console:

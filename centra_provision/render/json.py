@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
 from centra_provision.manifest.desired import DesiredState
@@ -50,3 +51,6 @@ class JsonConsole:
                 for s in summaries
             ]
         )
+
+    def plan(self, plan: Plan, verbose: bool = False) -> None:
+        click.echo(plan.dumps())

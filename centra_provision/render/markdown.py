@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
 from centra_provision.manifest.desired import DesiredState
+from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note
 
 
 def _cell(text: object) -> str:
@@ -33,3 +35,30 @@ class MarkdownConsole:
         click.echo("| environment | Global-e | merchant |\n|---|---|---|")
         for s in summaries:
             click.echo(f"| {_cell(s.name)} | {_cell(s.globale_env)} | {_cell(s.merchant_id)} |")
+
+    def plan(self, plan: Plan, verbose: bool = False) -> None:
+        """A compact table fit for a PR comment, details folded per resource."""
+        click.echo(f"### `provision plan`: `{plan.environment}`\n")
+        click.echo(f"Centra: `{_cell(plan.centra_url)}`\n")
+        click.echo(f"**{plan.summary_line()}**\n")
+        if not plan.has_changes:
+            click.echo("No changes. Live Centra matches the manifests.")
+            return
+        click.echo("| | resource | executor | fields to change |\n|---|---|---|---|")
+        for c in plan.pending:
+            click.echo(
+                f"| `{SYMBOL[c.action]}` | `{_cell(c.address)}` | {c.executor} | "
+                f"{len(c.changed_fields)} |"
+            )
+        for c in plan.pending:
+            click.echo(
+                f"\n<details><summary><code>{SYMBOL[c.action]} {_cell(c.address)}"
+                "</code></summary>\n"
+            )
+            click.echo("| | field | value | note |\n|---|---|---|---|")
+            for f in c.fields if c.action == "create" else c.changed_fields:
+                click.echo(
+                    f"| `{field_symbol(c, f)}` | `{_cell(f.path)}` | "
+                    f"{_cell(describe(c, f))} | {_cell(note(f, c).strip(' ()'))} |"
+                )
+            click.echo("\n</details>")

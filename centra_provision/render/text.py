@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import click
+from rich.console import Console
+from rich.markup import escape
 
+from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
 from centra_provision.manifest.desired import DesiredState
+from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note
 
 
 class TextConsole:
@@ -25,3 +29,39 @@ class TextConsole:
         for s in summaries:
             detail = s.problem or f"{s.globale_env or '?'} merchant {s.merchant_id or '?'}"
             click.echo(f"{s.name}\t{detail}")
+
+    def plan(self, plan: Plan, verbose: bool = False) -> None:
+        """Terraform-like: +/~/- per resource, changed fields, unchanged ones folded."""
+        out = Console(highlight=False, soft_wrap=True)
+        colour = {"create": "green", "update": "yellow", "delete": "red", "no-op": "dim"}
+        out.print(f"Centra: {escape(plan.centra_url)} (environment {escape(plan.environment)})")
+        if verbose:
+            out.print(f"Requests sent: {plan.requests}")
+            for kind, ref, live in plan.discovered:
+                out.print(f"  discovered {kind} {escape(ref)} as {escape(live)}")
+        out.print()
+        for change in plan.changes:
+            style = colour[change.action]
+            if change.action == "no-op" and not verbose:
+                continue
+            out.print(
+                f"[{style}]{SYMBOL[change.action]} {escape(change.address)}[/]"
+                f"  [dim](executor: {change.executor})[/]"
+            )
+            shown = change.fields if change.action == "create" else change.changed_fields
+            width = max((len(f.path) for f in shown), default=0)
+            for f in shown:
+                sym = field_symbol(change, f)
+                out.print(
+                    f"    [{style}]{sym}[/] {escape(f.path.ljust(width))} = "
+                    f"{escape(describe(change, f))}[dim]{escape(note(f, change))}[/]"
+                )
+            hidden = len(change.fields) - len(shown)
+            if hidden:
+                out.print(
+                    f"      [dim]({hidden} unchanged field{'s' if hidden != 1 else ''} hidden)[/]"
+                )
+            out.print()
+        if not plan.has_changes:
+            out.print("No changes. Live Centra matches the manifests.")
+        out.print(f"[bold]{plan.summary_line()}[/]")

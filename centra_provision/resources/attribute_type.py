@@ -12,7 +12,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from centra_provision.errors import Diagnostic
-from centra_provision.resources.base import CheckContext, Resource, ResourceKind, by_name
+from centra_provision.resources.base import (
+    CheckContext,
+    FieldState,
+    Observation,
+    ObserveContext,
+    Resource,
+    ResourceKind,
+    by_name,
+)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -39,4 +47,27 @@ def definition_json(spec: Mapping[str, Any]) -> str:
     return json.dumps(ordered, ensure_ascii=False)
 
 
-KIND = ResourceKind(name="AttributeType", identity=by_name, checks=(check_name,))
+def observe(res: Resource, ctx: ObserveContext) -> Observation:
+    """Centra shows the description and each element's key and description; the element
+    types, the group and the readonly flag are write-only. The definition is pasted whole,
+    so an element Centra has that the manifest lacks is a change too."""
+    entry = ctx.live.attribute_types.get(res.name)
+    live_elements: dict[str, str] = entry["elements"] if entry else {}
+    fields = [
+        FieldState("desc", res.spec["desc"], True, entry["description"] if entry else None),
+        FieldState("readonly", bool(res.spec.get("readonly", False)), False),
+        FieldState("group", res.spec["group"], False),
+    ]
+    for key, element in res.spec["elements"].items():
+        fields.append(
+            FieldState(f"elements.{key}.desc", element["desc"], True, live_elements.get(key))
+        )
+        fields.append(FieldState(f"elements.{key}.type", element["type"], False))
+    for key in sorted(set(live_elements) - set(res.spec["elements"])):
+        fields.append(FieldState(f"elements.{key}.desc", None, True, live_elements[key]))
+    return Observation(entry is not None, entry, tuple(fields))
+
+
+KIND = ResourceKind(
+    name="AttributeType", identity=by_name, checks=(check_name,), observe=observe, order=10
+)

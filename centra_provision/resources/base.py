@@ -50,16 +50,69 @@ Check = Callable[[Resource, CheckContext], Iterable[Diagnostic]]
 
 
 @dataclass(frozen=True)
+class FieldState:
+    """One field of one resource: what the manifests want and, if Centra shows it, what is
+    there. `observed=False` means write-only: only the ledger can say what was set."""
+
+    path: str
+    desired: Any
+    observed: bool
+    live: Any = None
+    sensitive: bool = False
+    unavailable: str | None = None  # why the desired value is unknown (an unset secret)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """How a resource stands in live Centra: exists (None: Centra cannot tell), the live
+    entry (for fingerprints) and its fields."""
+
+    exists: bool | None
+    entry: Any
+    fields: tuple[FieldState, ...]
+
+
+@dataclass(frozen=True)
+class ObserveContext:
+    """What observing a resource may use: the live state, resolved secrets, the
+    environment's derived values."""
+
+    live: Any  # resources.live.LiveState
+    secrets: Mapping[tuple[str, str], Any]  # (address, path) -> SecretValue
+    check: CheckContext
+
+
+Observe = Callable[[Resource, ObserveContext], Observation]
+
+
+def _unobservable(res: Resource, _ctx: ObserveContext) -> Observation:
+    return Observation(None, None, tuple(FieldState(p, v, False) for p, v in flatten(res.spec)))
+
+
+@dataclass(frozen=True)
 class ResourceKind:
-    """A manifest kind: how to name it, where its secrets are, which rules apply."""
+    """A manifest kind: how to name it, where its secrets are, which rules apply, how to
+    observe it in live Centra."""
 
     name: str
     identity: Callable[[str, Mapping[str, Any]], tuple[str, ...]]
     secret_paths: tuple[Path_, ...] = ()
     checks: tuple[Check, ...] = ()
+    observe: Observe = _unobservable
+    order: int = 50
 
     def check(self, resource: Resource, ctx: CheckContext) -> list[Diagnostic]:
         return [d for rule in self.checks for d in rule(resource, ctx)]
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested mappings as (dotted path, leaf) pairs; lists stay whole values."""
+    if isinstance(value, Mapping) and value:
+        out: list[tuple[str, Any]] = []
+        for key, item in value.items():
+            out += flatten(item, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [(prefix, value)]
 
 
 def by_name(name: str, _spec: Mapping[str, Any]) -> tuple[str, ...]:

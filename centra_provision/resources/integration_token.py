@@ -8,4 +8,6 @@ from __future__ import annotations
 
 from centra_provision.resources.base import ResourceKind, by_name, check_store_refs
 
-KIND = ResourceKind(name="IntegrationToken", identity=by_name, checks=(check_store_refs("stores"),))
+KIND = ResourceKind(
+    name="IntegrationToken", identity=by_name, checks=(check_store_refs("stores"),), order=60
+)

@@ -11,10 +11,14 @@ from collections.abc import Iterable
 from centra_provision.errors import Diagnostic
 from centra_provision.resources.base import (
     CheckContext,
+    FieldState,
+    Observation,
+    ObserveContext,
     Resource,
     ResourceKind,
     by_store_and_plugin_name,
     check_store_refs,
+    flatten,
 )
 
 # RFC 3986 unreserved characters: safe as one path segment with no escaping.
@@ -40,9 +44,47 @@ def check_warehouse(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
         )
 
 
+def observe(res: Resource, ctx: ObserveContext) -> Observation:
+    """Centra shows the plugin's name and status (found by store and type). The URI and the
+    secret are observed through the Order API itself when the secret is at hand: 200 means
+    both match, 401 means the URI matches and the secret does not. Everything else is
+    write-only."""
+    store, name = res.identity
+    entry = ctx.live.plugin(store, "orderApi", name)
+    secret = ctx.secrets.get((res.address, "secretKey"))
+    spec = dict(res.spec)
+    uri = spec.pop("uri", None)
+    spec.pop("secretKey", None)
+    spec.pop("store", None)
+    spec.pop("pluginName", None)
+    status = spec.pop("status", None)
+    probe = ctx.live.probes.get(uri) if entry and entry["status"] == "ACTIVE" else None
+    fields = [FieldState("status", status, True, entry["status"] if entry else None)]
+    uri_seen = probe in (200, 401)
+    fields.append(FieldState("uri", uri, uri_seen, uri if uri_seen else None))
+    secret_value = getattr(secret, "value", None)
+    fields.append(
+        FieldState(
+            "secretKey",
+            secret_value,
+            probe in (200, 401),
+            secret_value if probe == 200 else "(differs)" if probe == 401 else None,
+            sensitive=True,
+            unavailable=getattr(secret, "problem", "secret not resolved")
+            if secret_value is None
+            else None,
+        )
+    )
+    fields += [FieldState(p, v, False) for p, v in flatten(spec)]
+    live = {"id": entry["id"], "status": entry["status"], "probe": probe} if entry else None
+    return Observation(entry is not None, live, tuple(fields))
+
+
 KIND = ResourceKind(
     name="OrderApiPlugin",
     identity=by_store_and_plugin_name,
     secret_paths=(("secretKey",),),
     checks=(check_store_refs("store"), check_uri, check_warehouse),
+    observe=observe,
+    order=30,
 )

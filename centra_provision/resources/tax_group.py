@@ -9,6 +9,9 @@ from centra_provision.errors import Diagnostic
 from centra_provision.resources import countries
 from centra_provision.resources.base import (
     CheckContext,
+    FieldState,
+    Observation,
+    ObserveContext,
     Resource,
     ResourceKind,
     by_name,
@@ -55,8 +58,58 @@ def _check_countries(res: Resource, i: int, value: object) -> Iterable[Diagnosti
         yield res.error(("rules", i, "countries"), "the rule applies to no country")
 
 
+OBSERVED_RULE_FIELDS = ("displayName", "code", "applyTaxToShipping", "applyTaxToHandling")
+WRITE_ONLY_RULE_FIELDS = ("applyTaxPer", "includeTax", "includeShippingCostInOrderTotal")
+
+
+def observe(res: Resource, ctx: ObserveContext) -> Observation:
+    """The group's status and default stores, and each rule (matched by name) with its
+    rate, codes, flags and countries are observed; how tax is applied and included is
+    write-only. Rules Centra has that the manifest does not name are left alone."""
+    entry = ctx.live.tax_groups.get(res.name)
+    fields = [
+        FieldState("status", res.spec["status"], True, entry["status"] if entry else None),
+        FieldState(
+            "defaultInStores",
+            sorted(res.spec.get("defaultInStores", [])),
+            True,
+            entry["defaultInStores"] if entry else None,
+        ),
+    ]
+    live_rules = entry["rules"] if entry else {}
+    for rule in res.spec["rules"]:
+        live = live_rules.get(rule["name"])
+        at = f"rules[{rule['name']}]"
+        fields.append(
+            FieldState(
+                f"{at}.rate",
+                Decimal(rule["rate"]),
+                True,
+                Decimal(str(live["rate"])) if live else None,
+            )
+        )
+        fields.append(
+            FieldState(
+                f"{at}.countries",
+                sorted(countries.expand(rule["countries"])),
+                True,
+                live["countries"] if live else None,
+            )
+        )
+        for key in OBSERVED_RULE_FIELDS:
+            fields.append(
+                FieldState(f"{at}.{key}", rule.get(key), True, live.get(key) if live else None)
+            )
+        for key in WRITE_ONLY_RULE_FIELDS:
+            if key in rule:
+                fields.append(FieldState(f"{at}.{key}", rule[key], False))
+    return Observation(entry is not None, entry, tuple(fields))
+
+
 KIND = ResourceKind(
     name="TaxGroup",
     identity=by_name,
     checks=(check_store_refs("defaultInStores"), check_rules),
+    observe=observe,
+    order=20,
 )

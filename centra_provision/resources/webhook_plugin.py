@@ -9,10 +9,14 @@ from centra_provision.errors import Diagnostic
 from centra_provision.globale import HOSTS, environment_of_host, webhook_url
 from centra_provision.resources.base import (
     CheckContext,
+    FieldState,
+    Observation,
+    ObserveContext,
     Resource,
     ResourceKind,
     by_store_and_plugin_name,
     check_store_refs,
+    flatten,
 )
 
 
@@ -57,8 +61,24 @@ def check_url(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
         )
 
 
+def observe(res: Resource, ctx: ObserveContext) -> Observation:
+    """Centra shows name and status; the URL, version and triggers are write-only."""
+    store, name = res.identity
+    entry = ctx.live.plugin(store, "webhooks", name)
+    spec = {k: v for k, v in res.spec.items() if k not in ("store", "pluginName", "status")}
+    spec["url"] = effective_url(res, ctx.check)
+    fields = [
+        FieldState("status", res.spec.get("status"), True, entry["status"] if entry else None)
+    ]
+    fields += [FieldState(p, v, False) for p, v in flatten(spec)]
+    live = {"id": entry["id"], "status": entry["status"]} if entry else None
+    return Observation(entry is not None, live, tuple(fields))
+
+
 KIND = ResourceKind(
     name="WebhookPlugin",
     identity=by_store_and_plugin_name,
     checks=(check_store_refs("store"), check_url),
+    observe=observe,
+    order=40,
 )

@@ -1,0 +1,1 @@
+"""Talking to Centra: async client, capability discovery, operations, the Order API probe."""

@@ -1,0 +1,249 @@
+"""Async client for Centra's Integration API.
+
+https only (loopback excepted), TLS verified, timeouts; a client-side rate limiter matching
+Centra's buckets; retries with exponential backoff and jitter on 429/502/503/504 and
+connection errors, honouring Retry-After, bounded in count and total time. A mutation whose
+outcome is unknown is never retried here: it raises OutcomeUnknown so the caller re-reads.
+`errors[]` and `userErrors` become typed exceptions with one-line messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from centra_provision.centra.ratelimit import ClientRateLimiter
+from centra_provision.errors import (
+    CentraAuthError,
+    CentraGraphQLError,
+    CentraPermissionError,
+    CentraUnavailable,
+    OutcomeUnknown,
+    UsageError,
+)
+from centra_provision.urls import is_loopback
+
+log = logging.getLogger("centra_provision.centra")
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    total_seconds: float = 120.0
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2^attempt)]."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+
+
+@dataclass
+class RequestCount:
+    """What a run cost: requests sent (retries included) and retries."""
+
+    sent: int = 0
+    retried: int = 0
+
+
+def check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+        return
+    raise UsageError(f"refusing Centra URL {url}: https:// is required (http:// only on loopback)")
+
+
+class CentraClient:
+    """One Centra endpoint with one token."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiter: ClientRateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        seed: int | None = None,
+    ) -> None:
+        check_url(url)
+        self.url = url
+        self._token = token
+        self.limiter = limiter or ClientRateLimiter()
+        self.retry = retry or RetryPolicy()
+        self.count = RequestCount()
+        self._rng = random.Random(seed)
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, verify=True)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> CentraClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    @property
+    def base_url(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    async def execute(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+        is_mutation: bool = False,
+        tolerate_authorization: bool = False,
+    ) -> dict[str, Any]:
+        """Send one operation; return its `data` (and raise on errors[])."""
+        body = await self._post(
+            {"query": document, "variables": variables or {}, "operationName": operation_name},
+            is_mutation,
+            operation_name,
+        )
+        errors = body.get("errors") or []
+        denied = [
+            e for e in errors if (e.get("extensions") or {}).get("category") == "authorization"
+        ]
+        if denied and not tolerate_authorization:
+            raise CentraPermissionError(
+                [_permission_of(e) for e in denied],
+                f"needed to read {', '.join(sorted({_path_of(e) for e in denied}))}",
+            )
+        others = [e for e in errors if e not in denied]
+        if others:
+            raise CentraGraphQLError(
+                f"Centra answered {operation_name or 'the request'} with: "
+                + "; ".join(str(e.get("message", e)) for e in others[:3])
+            )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise CentraGraphQLError(
+                f"Centra answered {operation_name or 'the request'} without data"
+            )
+        if denied:
+            data["__denied__"] = [_permission_of(e) for e in denied]
+        return data
+
+    async def _post(
+        self, payload: dict[str, Any], is_mutation: bool, name: str | None
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            await self.limiter.acquire(is_mutation)
+            self.count.sent += 1
+            try:
+                response = await self._http.post(
+                    self.url,
+                    json=payload,
+                    headers={
+                        "Authorization": f"Bearer {self._token}",
+                        "Accept": "application/json",
+                    },
+                )
+            except httpx.TransportError as exc:
+                if is_mutation and not isinstance(exc, httpx.ConnectError):
+                    raise OutcomeUnknown(
+                        f"{name or 'mutation'}: connection failed after "
+                        f"sending ({type(exc).__name__}); re-read before "
+                        "retrying"
+                    ) from None
+                delay = self._next_delay(attempt, started, None, f"{type(exc).__name__}")
+            else:
+                status = response.status_code
+                if status == 403:
+                    raise CentraAuthError(f"Centra refused the token (HTTP 403) at {self.url}")
+                if status in RETRYABLE_STATUS:
+                    if is_mutation and status != 429:
+                        raise OutcomeUnknown(
+                            f"{name or 'mutation'}: Centra answered HTTP "
+                            f"{status}; re-read before retrying"
+                        )
+                    delay = self._next_delay(
+                        attempt, started, response.headers.get("Retry-After"), f"HTTP {status}"
+                    )
+                else:
+                    return _json_body(response, name)
+            attempt += 1
+            self.count.retried += 1
+            log.debug("retrying %s in %.2fs", name or "request", delay)
+            await asyncio.sleep(delay)
+
+    def _next_delay(
+        self, attempt: int, started: float, retry_after: str | None, reason: str
+    ) -> float:
+        delay = self.retry.backoff(attempt, self._rng)
+        if retry_after is not None:
+            with contextlib.suppress(ValueError):
+                delay = max(delay, float(retry_after))
+        spent = time.monotonic() - started
+        if attempt + 1 >= self.retry.attempts or spent + delay > self.retry.total_seconds:
+            raise CentraUnavailable(
+                f"Centra at {self.url} kept failing ({reason}) after "
+                f"{attempt + 1} attempts in {spent:.1f}s"
+            )
+        return delay
+
+    async def get(self, path: str, headers: dict[str, str]) -> httpx.Response:
+        """A plain GET on the same host (the Order API probe), with the same retries."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            self.count.sent += 1
+            try:
+                response = await self._http.get(self.base_url + path, headers=headers)
+                if response.status_code not in RETRYABLE_STATUS:
+                    return response
+                delay = self._next_delay(
+                    attempt,
+                    started,
+                    response.headers.get("Retry-After"),
+                    f"HTTP {response.status_code}",
+                )
+            except httpx.TransportError as exc:
+                delay = self._next_delay(attempt, started, None, type(exc).__name__)
+            attempt += 1
+            self.count.retried += 1
+            await asyncio.sleep(delay)
+
+
+def _json_body(response: httpx.Response, name: str | None) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise CentraGraphQLError(
+            f"Centra answered {name or 'the request'} with HTTP {response.status_code} and no JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise CentraGraphQLError(f"Centra answered {name or 'the request'} with non-object JSON")
+    if response.status_code >= 400 and not body.get("errors"):
+        raise CentraGraphQLError(
+            f"Centra answered {name or 'the request'} with HTTP {response.status_code}"
+        )
+    return body
+
+
+def _permission_of(error: dict[str, Any]) -> str:
+    ext = error.get("extensions") or {}
+    if isinstance(ext.get("permission"), str):
+        return str(ext["permission"])
+    return str(error.get("message", "unknown permission"))
+
+
+def _path_of(error: dict[str, Any]) -> str:
+    return ".".join(str(p) for p in error.get("path") or [] if not isinstance(p, int)) or "?"

@@ -1,0 +1,185 @@
+"""Capability discovery: which queries and mutations the live Centra has.
+
+Many names in Centra's reference are unconfirmed while the types they return or take are
+confirmed. So a list query is found by the type it returns (the Query field returning
+`[StorePlugin!]!`) and a mutation by the input type it takes (`PricelistCreateInput`); the
+documents we send are then adapted to the discovered names, so a wrong guess of a name can
+never break a run. One introspection request per run; the derived capabilities are cached on
+disk by endpoint and schema hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    build_client_schema,
+    validate,
+)
+
+from centra_provision.centra import operations
+from centra_provision.centra.client import CentraClient
+from centra_provision.errors import CapabilityError
+
+# Reference name of the list query for each type the tool reads.
+LIST_QUERIES = {
+    "Store": "stores",
+    "Warehouse": "warehouses",
+    "TaxGroup": "taxGroups",
+    "AttributeType": "attributeTypes",
+    "StorePlugin": "storePlugins",
+    "Market": "markets",
+    "Pricelist": "pricelists",
+    "ShippingOption": "shippingOptions",
+    "Country": "countries",
+    "Currency": "currencies",
+    "Product": "products",
+    "Display": "displays",
+}
+# Reference name of the mutation for each input type the tool may send.
+MUTATIONS = {
+    "MarketCreateInput": "createMarket",
+    "MarketUpdateInput": "updateMarket",
+    "PricelistCreateInput": "createPricelist",
+    "PricelistUpdateInput": "updatePricelist",
+    "ShippingOptionCreateInput": "createShippingOption",
+    "ShippingOptionUpdateInput": "updateShippingOption",
+    "AccessTokenCreateInput": "createAccessToken",
+}
+
+
+@dataclass
+class Capabilities:
+    """What the live schema offers, in the reference's terms."""
+
+    schema_hash: str
+    queries: dict[str, str] = field(default_factory=dict)  # reference name -> live name
+    mutations: dict[str, str] = field(default_factory=dict)  # reference name -> live name
+    introspection: dict[str, Any] | None = None
+    validated: set[str] = field(default_factory=set)  # hashes of documents known valid
+    cache_file: Path | None = None
+    _schema: GraphQLSchema | None = None
+
+    def has_mutation(self, reference_name: str) -> bool:
+        return reference_name in self.mutations
+
+    @property
+    def schema(self) -> GraphQLSchema:
+        if self._schema is None:
+            assert self.introspection is not None
+            self._schema = build_client_schema(self.introspection)  # type: ignore[arg-type]
+        return self._schema
+
+    def prepare(self, doc: DocumentNode) -> DocumentNode:
+        """The document with live names, validated against the live schema (once per schema:
+        documents already validated against this schema hash are remembered on disk)."""
+        renamed = operations.rename_roots(doc, {**self.queries, **self.mutations})
+        digest = hashlib.sha256(operations.text(renamed).encode()).hexdigest()
+        if digest in self.validated:
+            return renamed
+        errors = validate(self.schema, renamed)
+        if errors:
+            raise CapabilityError(
+                "the live Centra schema cannot answer what the tool needs to read: "
+                + "; ".join(e.message for e in errors[:3])
+            )
+        self.validated.add(digest)
+        self.save()
+        return renamed
+
+    def save(self) -> None:
+        if self.cache_file is None:
+            return
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            self.cache_file.write_text(
+                json.dumps(
+                    {
+                        "schemaHash": self.schema_hash,
+                        "queries": self.queries,
+                        "mutations": self.mutations,
+                        "validated": sorted(self.validated),
+                    },
+                    indent=2,
+                    sort_keys=True,
+                )
+            )
+        except OSError:
+            pass  # a cache is an optimisation; a read-only tree must not fail a plan
+
+    def report(self) -> list[tuple[str, str, str]]:
+        """(kind, reference name, live name) for `plan -v`."""
+        rows = [("query", ref, live) for ref, live in sorted(self.queries.items())]
+        return rows + [("mutation", ref, live) for ref, live in sorted(self.mutations.items())]
+
+
+def _unwrap(gql_type: Any) -> tuple[Any, bool]:
+    is_list = False
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        is_list = is_list or isinstance(gql_type, GraphQLList)
+        gql_type = gql_type.of_type
+    return gql_type, is_list
+
+
+def schema_hash(introspection: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(introspection, sort_keys=True).encode()).hexdigest()
+
+
+def capabilities_from(introspection: dict[str, Any]) -> Capabilities:
+    caps = Capabilities(schema_hash(introspection), introspection=introspection)
+    schema = caps.schema
+    if schema.query_type is not None:
+        for name, fld in schema.query_type.fields.items():
+            named, is_list = _unwrap(fld.type)
+            ref = LIST_QUERIES.get(named.name) if is_list else None
+            if ref and (ref not in caps.queries or name == ref):
+                caps.queries[ref] = name
+    if schema.mutation_type is not None:
+        for name, fld in schema.mutation_type.fields.items():
+            for arg in fld.args.values():
+                named, _ = _unwrap(arg.type)
+                ref = MUTATIONS.get(named.name)
+                if ref and (ref not in caps.mutations or name == ref):
+                    caps.mutations[ref] = name
+    return caps
+
+
+async def discover(client: CentraClient, cache_dir: Path | None) -> Capabilities:
+    """One introspection request. When the cache holds this endpoint at this schema hash,
+    the derived names and validated documents come from it (no schema is built)."""
+    doc = operations.load("introspection")
+    data = await client.execute(operations.text(doc), operation_name="IntrospectionQuery")
+    path = cache_path(cache_dir, client.url) if cache_dir is not None else None
+    cached = _read_cache(path, schema_hash(data)) if path is not None else None
+    caps = cached or capabilities_from(data)
+    caps.introspection, caps.cache_file = data, path
+    if cached is None:
+        caps.save()
+    return caps
+
+
+def cache_path(cache_dir: Path, url: str) -> Path:
+    return cache_dir / f"capabilities-{hashlib.sha256(url.encode()).hexdigest()[:16]}.json"
+
+
+def _read_cache(path: Path, current_hash: str) -> Capabilities | None:
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("schemaHash") != current_hash:
+        return None
+    return Capabilities(
+        current_hash,
+        dict(body.get("queries", {})),
+        dict(body.get("mutations", {})),
+        validated=set(body.get("validated", [])),
+    )

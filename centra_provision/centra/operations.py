@@ -1,0 +1,159 @@
+"""GraphQL operations: loaded from the .graphql files beside this module, then adapted with
+AST operations (never string concatenation): root fields renamed to the live schema's
+names, template fields repeated per key, unused fields dropped. AST nodes are immutable,
+so every change builds new nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    NameNode,
+    Node,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableDefinitionNode,
+    VariableNode,
+    parse,
+    print_ast,
+    visit,
+)
+from graphql.language import Visitor
+
+N = TypeVar("N", bound=Node)
+
+
+def replace(node: N, **changes: Any) -> N:
+    """A copy of an immutable AST node with some attributes changed."""
+    values = {key: getattr(node, key, None) for key in node.keys if key != "loc"}
+    return type(node)(**{**values, **changes})
+
+
+@cache
+def load(name: str) -> DocumentNode:
+    """A document from centra/queries/<name>.graphql."""
+    path = resources.files("centra_provision.centra") / "queries" / f"{name}.graphql"
+    return parse(path.read_text(), no_location=True)
+
+
+def operation(doc: DocumentNode) -> OperationDefinitionNode:
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    assert len(ops) == 1, "one operation per file"
+    return ops[0]
+
+
+def _with_operation(doc: DocumentNode, op: OperationDefinitionNode) -> DocumentNode:
+    return DocumentNode(
+        definitions=tuple(
+            op if isinstance(d, OperationDefinitionNode) else d for d in doc.definitions
+        )
+    )
+
+
+def _roots(op: OperationDefinitionNode) -> list[FieldNode]:
+    return [s for s in op.selection_set.selections if isinstance(s, FieldNode)]
+
+
+def rename_roots(doc: DocumentNode, names: Mapping[str, str]) -> DocumentNode:
+    """Root fields called by their reference name, renamed to the live schema's name; the
+    response key stays the same (the old name becomes the alias)."""
+    op = operation(doc)
+    fields = []
+    for sel in _roots(op):
+        live = names.get(sel.name.value, sel.name.value)
+        if live != sel.name.value:
+            sel = replace(
+                sel, alias=sel.alias or NameNode(value=sel.name.value), name=NameNode(value=live)
+            )
+        fields.append(sel)
+    return _with_operation(
+        doc, replace(op, selection_set=SelectionSetNode(selections=tuple(fields)))
+    )
+
+
+def repeat_per_key(doc: DocumentNode, template_var: str, keys: list[str]) -> DocumentNode:
+    """Every root field once per key: alias `<key>_<alias>`, and the variable `template_var`
+    becomes `<template_var>_<key>` in each copy."""
+    op = operation(doc)
+    fields = [
+        replace(
+            _rename_variable(sel, template_var, f"{template_var}_{key}"),
+            alias=NameNode(value=f"{key}_{(sel.alias or sel.name).value}"),
+        )
+        for key in keys
+        for sel in _roots(op)
+    ]
+    variables = list(op.variable_definitions or ())
+    template = next(v for v in variables if v.variable.name.value == template_var)
+    variables = [v for v in variables if v is not template] + [
+        replace(template, variable=VariableNode(name=NameNode(value=f"{template_var}_{key}")))
+        for key in keys
+    ]
+    return _with_operation(
+        doc,
+        replace(
+            op,
+            selection_set=SelectionSetNode(selections=tuple(fields)),
+            variable_definitions=tuple(variables),
+        ),
+    )
+
+
+def _rename_variable(node: FieldNode, old: str, new: str) -> FieldNode:
+    class Rename(Visitor):
+        def enter_variable(self, var: VariableNode, *_: object) -> VariableNode | None:
+            return VariableNode(name=NameNode(value=new)) if var.name.value == old else None
+
+    result = visit(node, Rename())
+    assert isinstance(result, FieldNode)
+    return result
+
+
+def keep_roots(doc: DocumentNode, keep: set[str]) -> DocumentNode:
+    """Only the root fields whose response key is in `keep`, and the variables they use."""
+    op = operation(doc)
+    fields = tuple(s for s in _roots(op) if (s.alias or s.name).value in keep)
+    used = _used_variables(fields)
+    variables = tuple(v for v in op.variable_definitions or () if v.variable.name.value in used)
+    return _with_operation(
+        doc,
+        replace(
+            op, selection_set=SelectionSetNode(selections=fields), variable_definitions=variables
+        ),
+    )
+
+
+def _used_variables(fields: tuple[FieldNode, ...]) -> set[str]:
+    used: set[str] = set()
+
+    class Collect(Visitor):
+        def enter_variable(self, var: VariableNode, *_: object) -> None:
+            used.add(var.name.value)
+
+    for f in fields:
+        visit(f, Collect())
+    return used
+
+
+def response_keys(doc: DocumentNode) -> list[str]:
+    return [(s.alias or s.name).value for s in _roots(operation(doc))]
+
+
+def text(doc: DocumentNode) -> str:
+    return print_ast(doc)
+
+
+__all__ = [
+    "VariableDefinitionNode",
+    "keep_roots",
+    "load",
+    "rename_roots",
+    "repeat_per_key",
+    "response_keys",
+    "text",
+]

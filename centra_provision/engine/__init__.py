@@ -1,0 +1,1 @@
+"""Planning and applying: Plan values, the diff, the ledger."""

@@ -1,0 +1,114 @@
+"""Desired vs live, per field, with the ledger for what Centra cannot show.
+
+Observed fields compare with what Centra shows, after normalising both sides (sets for
+country lists, decimals by value). Write-only fields compare fingerprints with the
+ledger's record of what was last applied; with no record they are "unknown" and planned.
+Nothing the manifests do not declare is ever planned for deletion; `state: absent` is.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from centra_provision.engine.ledger import Ledger
+from centra_provision.engine.plan import FieldChange, ResourceChange
+from centra_provision.resources import Resource
+from centra_provision.resources.base import FieldState, Observation
+from centra_provision.resources.live import fingerprint
+
+NEVER_APPLIED = "never applied by this tool"
+
+
+def normalise(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [normalise(v) for v in value]
+        try:
+            return tuple(sorted(items))
+        except TypeError:
+            return tuple(items)
+    return value
+
+
+def _shown(state: FieldState, ledger: Ledger) -> Any:
+    """What a plan may show of a desired value: secrets only as fingerprints."""
+    if state.sensitive:
+        return ledger.fingerprint(state.desired) if state.desired is not None else None
+    return state.desired
+
+
+def field_change(
+    res: Resource, state: FieldState, ledger: Ledger, exists: bool | None
+) -> FieldChange:
+    after = _shown(state, ledger)
+    if exists is False:
+        return FieldChange(
+            state.path,
+            None,
+            after,
+            state.observed,
+            "changed",
+            state.sensitive,
+            note=state.unavailable,
+        )
+    if state.observed and state.unavailable is None:
+        same = normalise(state.desired) == normalise(state.live)
+        before = ("(set)" if state.live is not None else None) if state.sensitive else state.live
+        if state.sensitive and not same:
+            before = "(differs)"
+        return FieldChange(
+            state.path, before, after, True, "unchanged" if same else "changed", state.sensitive
+        )
+    record = ledger.record(res.address, state.path)
+    if state.unavailable is not None:
+        return FieldChange(
+            state.path,
+            None,
+            None,
+            state.observed,
+            "unknown",
+            state.sensitive,
+            record["at"] if record else None,
+            note=state.unavailable,
+        )
+    if record is None:
+        return FieldChange(
+            state.path, None, after, False, "unknown", state.sensitive, note=NEVER_APPLIED
+        )
+    same = record["fingerprint"] == ledger.fingerprint(state.desired)
+    return FieldChange(
+        state.path,
+        None if same else "(differs from last applied)",
+        after,
+        False,
+        "unchanged" if same else "changed",
+        state.sensitive,
+        record["at"],
+    )
+
+
+def resource_change(
+    res: Resource, observation: Observation, ledger: Ledger, executor: str
+) -> ResourceChange:
+    exists = observation.exists
+    live_fp = fingerprint(observation.entry)
+    live_id = observation.entry.get("id") if isinstance(observation.entry, dict) else None
+    if exists is None and not ledger.has(res.address):
+        exists = False  # never observed and never applied: plan it as new
+    if res.state == "absent":
+        action = "delete" if exists or (exists is None and ledger.has(res.address)) else "no-op"
+        return ResourceChange(
+            res.kind, res.name, res.identity, action, executor, (), live_fp, live_id
+        )
+    fields = tuple(field_change(res, s, ledger, exists) for s in observation.fields)
+    if exists is False:
+        action = "create"
+    else:
+        action = "update" if any(f.status != "unchanged" for f in fields) else "no-op"
+    return ResourceChange(
+        res.kind, res.name, res.identity, action, executor, fields, live_fp, live_id
+    )

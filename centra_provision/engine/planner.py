@@ -1,0 +1,148 @@
+"""Building a plan (sqlmesh's PlanBuilder): desired state + live Centra + ledger -> Plan.
+
+`plan_environment` is all the CLI calls; executing a plan is a separate object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from centra_provision.centra.client import RetryPolicy
+from centra_provision.centra.connect import open_centra
+from centra_provision.centra.discovery import Capabilities, discover
+from centra_provision.centra.live import read_live
+from centra_provision.engine.diff import resource_change
+from centra_provision.engine.ledger import Ledger
+from centra_provision.engine.plan import Plan, ResourceChange
+from centra_provision.errors import ProvisionError, UsageError
+from centra_provision.manifest import secrets
+from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
+from centra_provision.resources import KINDS, Resource
+from centra_provision.resources.base import ObserveContext
+from centra_provision.resources.live import LiveState
+
+# Kinds Centra's API can write, and the mutations (reference names) each needs.
+API_MUTATIONS: dict[str, tuple[str, ...]] = {}
+
+
+class LivePrerequisiteError(ProvisionError):
+    """Something the manifests assume exists in Centra (a store, a warehouse) does not."""
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    url_override: str | None = None
+    targets: tuple[str, ...] = ()
+    retry: RetryPolicy | None = None
+
+
+def select(resources: tuple[Resource, ...], targets: tuple[str, ...]) -> tuple[Resource, ...]:
+    """Resources named by `--target KIND/NAME` (all when none given)."""
+    if not targets:
+        return resources
+    known = {r.address for r in resources}
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        raise UsageError(f"unknown target {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return tuple(r for r in resources if r.address in targets)
+
+
+def resolve_secrets(
+    resources: tuple[Resource, ...], repo_root: Path
+) -> dict[tuple[str, str], secrets.SecretValue]:
+    out = {}
+    for res in resources:
+        for path in KINDS[res.kind].secret_paths:
+            ref: Any = res.spec
+            for key in path:
+                ref = ref.get(key) if isinstance(ref, dict) else None
+            if ref is not None:
+                out[(res.address, ".".join(map(str, path)))] = secrets.resolve(ref, repo_root)
+    return out
+
+
+def executor_for(kind: str, caps: Capabilities, environment_executor: str) -> str:
+    needed = API_MUTATIONS.get(kind)
+    if needed and all(caps.has_mutation(m) for m in needed):
+        return "api"
+    return environment_executor
+
+
+def check_prerequisites(resources: tuple[Resource, ...], live: LiveState) -> None:
+    problems = []
+    for res in resources:
+        store = res.spec.get("store")
+        if isinstance(store, str) and store not in live.stores:
+            problems.append(f"{res.address}: store '{store}' does not exist in Centra")
+        for store in res.spec.get("defaultInStores", []) or []:
+            if store not in live.stores:
+                problems.append(f"{res.address}: store '{store}' does not exist in Centra")
+        warehouse = res.spec.get("primaryWarehouse")
+        if isinstance(warehouse, str) and warehouse not in live.warehouses:
+            problems.append(f"{res.address}: warehouse '{warehouse}' does not exist in Centra")
+    if problems:
+        raise LivePrerequisiteError("; ".join(sorted(set(problems))))
+
+
+def build_plan(
+    desired: DesiredState,
+    resources: tuple[Resource, ...],
+    live: LiveState,
+    caps: Capabilities,
+    ledger: Ledger,
+    resolved: dict[tuple[str, str], Any],
+    shown_url: str,
+    requests: int,
+) -> Plan:
+    """The pure part: everything read, now compare."""
+    env = desired.environment
+    ctx = ObserveContext(live, resolved, check_context(env))
+    changes: list[ResourceChange] = []
+    for res in sorted(resources, key=lambda r: (KINDS[r.kind].order, r.name, r.identity)):
+        observation = KINDS[res.kind].observe(res, ctx)
+        changes.append(
+            resource_change(res, observation, ledger, executor_for(res.kind, caps, env.executor))
+        )
+    return Plan(
+        environment=env.name,
+        centra_url=shown_url,
+        manifest_digest=desired.digest,
+        created_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        changes=tuple(changes),
+        discovered=tuple(caps.report()),
+        requests=requests,
+    )
+
+
+def plan_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> Plan:
+    """Load the manifests, read live Centra, diff, and return the plan."""
+    options = options or PlanOptions()
+    desired = load_desired_state(root, env_name)
+    resources = select(desired.resources, options.targets)
+    repo_root = root.resolve().parent
+    ledger = Ledger.load(desired.environment.ledger, env_name)
+    resolved = resolve_secrets(resources, repo_root)
+
+    async def run() -> Plan:
+        async with open_centra(
+            desired.environment, repo_root, options.url_override, options.retry
+        ) as conn:
+            caps = await discover(conn.client, repo_root / ".provision" / "cache")
+            live = await read_live(conn.client, caps, resources, resolved)
+            check_prerequisites(resources, live)
+            return build_plan(
+                desired,
+                resources,
+                live,
+                caps,
+                ledger,
+                resolved,
+                conn.shown_url,
+                conn.client.count.sent,
+            )
+
+    return asyncio.run(run())
