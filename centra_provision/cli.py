@@ -51,12 +51,28 @@ def env_option(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provision")
-def cli() -> None:
+@click.option(
+    "--log-level",
+    envvar="PROVISION_LOG_LEVEL",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="Log to stderr at this level (env: PROVISION_LOG_LEVEL).",
+)
+def cli(log_level: str) -> None:
     """Infrastructure-as-code for the Centra side of a Global-e integration.
 
     Manifests in git describe each environment (local, QA-INT, PROD); `validate` checks
-    them offline.
+    them offline, `plan` shows how live Centra differs.
     """
+    import logging
+
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
 
 
 @cli.command()

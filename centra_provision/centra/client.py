@@ -50,9 +50,11 @@ class RetryPolicy:
 
 @dataclass
 class RequestCount:
-    """What a run cost: requests sent (retries included) and retries."""
+    """What a run cost: GraphQL requests sent (retries included), other HTTP requests (the
+    Order API probe), and retries."""
 
     sent: int = 0
+    other: int = 0
     retried: int = 0
 
 
@@ -204,7 +206,7 @@ class CentraClient:
         started = time.monotonic()
         attempt = 0
         while True:
-            self.count.sent += 1
+            self.count.other += 1
             try:
                 response = await self._http.get(self.base_url + path, headers=headers)
                 if response.status_code not in RETRYABLE_STATUS:

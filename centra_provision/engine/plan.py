@@ -66,6 +66,7 @@ class Plan:
     changes: tuple[ResourceChange, ...]
     discovered: tuple[tuple[str, str, str], ...] = ()
     requests: int = 0
+    other_requests: int = 0
     format_version: int = FORMAT_VERSION
     notes: tuple[str, ...] = field(default=())
 
@@ -119,6 +120,7 @@ class Plan:
                 changes=changes,
                 discovered=tuple(tuple(d) for d in body.get("discovered", [])),
                 requests=body.get("requests", 0),
+                other_requests=body.get("other_requests", 0),
                 notes=tuple(body.get("notes", [])),
             )
         except (KeyError, TypeError) as exc:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from centra_provision.centra.client import RetryPolicy
+from centra_provision.centra.client import RequestCount, RetryPolicy
 from centra_provision.centra.connect import open_centra
 from centra_provision.centra.discovery import Capabilities, discover
 from centra_provision.centra.live import read_live
@@ -78,7 +78,7 @@ def check_prerequisites(resources: tuple[Resource, ...], live: LiveState) -> Non
         store = res.spec.get("store")
         if isinstance(store, str) and store not in live.stores:
             problems.append(f"{res.address}: store '{store}' does not exist in Centra")
-        for store in res.spec.get("defaultInStores", []) or []:
+        for store in [*(res.spec.get("defaultInStores") or []), *(res.spec.get("stores") or [])]:
             if store not in live.stores:
                 problems.append(f"{res.address}: store '{store}' does not exist in Centra")
         warehouse = res.spec.get("primaryWarehouse")
@@ -96,7 +96,7 @@ def build_plan(
     ledger: Ledger,
     resolved: dict[tuple[str, str], Any],
     shown_url: str,
-    requests: int,
+    count: RequestCount,
 ) -> Plan:
     """The pure part: everything read, now compare."""
     env = desired.environment
@@ -114,7 +114,8 @@ def build_plan(
         created_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
         changes=tuple(changes),
         discovered=tuple(caps.report()),
-        requests=requests,
+        requests=count.sent,
+        other_requests=count.other,
     )
 
 
@@ -142,7 +143,7 @@ def plan_environment(root: Path, env_name: str, options: PlanOptions | None = No
                 ledger,
                 resolved,
                 conn.shown_url,
-                conn.client.count.sent,
+                conn.client.count,
             )
 
     return asyncio.run(run())

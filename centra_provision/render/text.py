@@ -36,7 +36,10 @@ class TextConsole:
         colour = {"create": "green", "update": "yellow", "delete": "red", "no-op": "dim"}
         out.print(f"Centra: {escape(plan.centra_url)} (environment {escape(plan.environment)})")
         if verbose:
-            out.print(f"Requests sent: {plan.requests}")
+            out.print(
+                f"Requests sent: {plan.requests} GraphQL, {plan.other_requests} other "
+                "(Order API probe)"
+            )
             for kind, ref, live in plan.discovered:
                 out.print(f"  discovered {kind} {escape(ref)} as {escape(live)}")
         out.print()

@@ -107,7 +107,7 @@ class ResourceKind:
 
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     """Nested mappings as (dotted path, leaf) pairs; lists stay whole values."""
-    if isinstance(value, Mapping) and value:
+    if isinstance(value, Mapping) and (value or not prefix):
         out: list[tuple[str, Any]] = []
         for key, item in value.items():
             out += flatten(item, f"{prefix}.{key}" if prefix else str(key))
