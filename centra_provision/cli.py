@@ -149,6 +149,108 @@ def plan(
 
 
 @cli.command()
+@env_option
+@manifests_option
+@click.argument(
+    "plan_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(0),
+    default=0.0,
+    help="Poll live Centra up to SECONDS for guided steps to be done.",
+)
+@click.option(
+    "--runbook",
+    "runbook_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the guided steps as Markdown to FILE.",
+)
+@click.option("--continue-on-error", is_flag=True, help="Run the other changes after a failure.")
+@click.option("--force-unlock", metavar="ID", help="Break a stale lock held by apply ID.")
+@click.option("--target", "targets", multiple=True, metavar="KIND/NAME")
+@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def apply(
+    env: str,
+    manifests: Path,
+    plan_file: Path | None,
+    auto_approve: bool,
+    wait_seconds: float,
+    runbook_file: Path | None,
+    continue_on_error: bool,
+    force_unlock: str | None,
+    targets: tuple[str, ...],
+    centra_url: str | None,
+    fmt: str,
+) -> int:
+    """Reconcile live Centra with the manifests, then plan again to prove it.
+
+    Changes Centra's API can make run by API; the rest are guided steps for Centra's back
+    office (printed, and written with --runbook), or done by the emulator's back office for
+    the local environment. With PLAN_FILE, only the saved plan's changes run, and resources
+    that changed in Centra since it was saved are refused. Exit 0 converged, 3 guided steps
+    pending, 1 error.
+    """
+    from centra_provision.engine.apply import ApplyOptions, apply_environment
+    from centra_provision.engine.plan import Plan
+    from centra_provision.render import console_for
+
+    saved = Plan.from_json(_read_json(plan_file)) if plan_file else None
+    console = console_for(fmt)
+    options = ApplyOptions(
+        saved_plan=saved,
+        auto_approve=auto_approve,
+        interactive=sys.stdin.isatty(),
+        wait_seconds=wait_seconds,
+        continue_on_error=continue_on_error,
+        force_unlock=force_unlock,
+        targets=targets,
+        url_override=centra_url,
+    )
+
+    def confirm(plan: Plan) -> bool:
+        console.plan(plan)
+        return click.confirm("Apply these changes?", default=False)
+
+    result = apply_environment(manifests, env, options, confirm)
+    if runbook_file is not None and result.runbook is not None:
+        runbook_file.write_text(result.runbook.markdown())
+    console.apply_result(result)
+    return result.exit_code
+
+
+def _read_json(path: Path) -> object:
+    import json
+
+    from centra_provision.engine.plan import PlanFileError
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"cannot read plan file {path}: {exc}") from None
+
+
+@cli.command()
+@env_option
+@manifests_option
+@click.argument("addresses", nargs=-1, required=True, metavar="KIND/NAME...")
+@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+def attest(env: str, manifests: Path, addresses: tuple[str, ...], centra_url: str | None) -> int:
+    """Record that these resources' write-only fields were set by hand as the manifests say.
+
+    Refuses while anything Centra does show of them differs.
+    """
+    from centra_provision.engine.apply import attest_resources
+
+    for address in attest_resources(manifests, env, addresses, centra_url):
+        click.echo(f"attested {address}")
+    return 0
+
+
+@cli.command()
 @click.argument("kind", required=False)
 def schema(kind: str | None) -> int:
     """Print the JSON Schema (draft 2020-12) of KIND, or of any manifest document.
@@ -181,6 +283,21 @@ def envs(manifests: Path, fmt: str) -> int:
 @cli.group()
 def secret() -> None:
     """Secrets for the Centra side of the integration."""
+
+
+@secret.command("show")
+@env_option
+@manifests_option
+@click.argument("name")
+def secret_show(env: str, manifests: Path, name: str) -> int:
+    """Print one secret the manifests reference (by field, env var or file name), only to a
+    terminal, for pasting into Centra's back office."""
+    from centra_provision.engine.planner import reveal_secret
+
+    if not sys.stdout.isatty():
+        raise click.UsageError("secret show prints only to a terminal")
+    click.echo(reveal_secret(manifests, env, name))
+    return 0
 
 
 @secret.command("generate")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from centra_provision.centra.client import RequestCount, RetryPolicy
-from centra_provision.centra.connect import open_centra
+from centra_provision.centra.connect import Connection, open_centra
 from centra_provision.centra.discovery import Capabilities, discover
 from centra_provision.centra.live import read_live
 from centra_provision.engine.diff import resource_change
@@ -119,31 +119,70 @@ def build_plan(
     )
 
 
+@dataclass
+class PlanSession:
+    """Everything one run needs to plan (again and again, for apply and --wait) against one
+    open connection: desired state, selected resources, ledger, resolved secrets."""
+
+    desired: DesiredState
+    resources: tuple[Resource, ...]
+    ledger: Ledger
+    secrets: dict[tuple[str, str], secrets.SecretValue]
+    repo_root: Path
+    conn: Connection
+    caps: Capabilities | None = None
+
+    async def plan(self) -> tuple[Plan, LiveState]:
+        if self.caps is None:
+            self.caps = await discover(self.conn.client, self.repo_root / ".provision" / "cache")
+        live = await read_live(self.conn.client, self.caps, self.resources, self.secrets)
+        check_prerequisites(self.resources, live)
+        plan = build_plan(
+            self.desired,
+            self.resources,
+            live,
+            self.caps,
+            self.ledger,
+            self.secrets,
+            self.conn.shown_url,
+            self.conn.client.count,
+        )
+        return plan, live
+
+
+def prepare(
+    root: Path, env_name: str, targets: tuple[str, ...] = ()
+) -> tuple[DesiredState, tuple[Resource, ...], Ledger, dict[tuple[str, str], secrets.SecretValue]]:
+    desired = load_desired_state(root, env_name)
+    resources = select(desired.resources, targets)
+    ledger = Ledger.load(desired.environment.ledger, env_name)
+    return desired, resources, ledger, resolve_secrets(resources, root.resolve().parent)
+
+
 def plan_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> Plan:
     """Load the manifests, read live Centra, diff, and return the plan."""
     options = options or PlanOptions()
-    desired = load_desired_state(root, env_name)
-    resources = select(desired.resources, options.targets)
+    desired, resources, ledger, resolved = prepare(root, env_name, options.targets)
     repo_root = root.resolve().parent
-    ledger = Ledger.load(desired.environment.ledger, env_name)
-    resolved = resolve_secrets(resources, repo_root)
 
     async def run() -> Plan:
         async with open_centra(
             desired.environment, repo_root, options.url_override, options.retry
         ) as conn:
-            caps = await discover(conn.client, repo_root / ".provision" / "cache")
-            live = await read_live(conn.client, caps, resources, resolved)
-            check_prerequisites(resources, live)
-            return build_plan(
-                desired,
-                resources,
-                live,
-                caps,
-                ledger,
-                resolved,
-                conn.shown_url,
-                conn.client.count,
-            )
+            session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
+            return (await session.plan())[0]
 
     return asyncio.run(run())
+
+
+def reveal_secret(root: Path, env_name: str, name: str) -> str:
+    """The value of one referenced secret, found by field path, env var name or file path."""
+    desired = load_desired_state(root, env_name)
+    resolved = resolve_secrets(desired.resources, root.resolve().parent)
+    for (_, path), value in resolved.items():
+        if name in (path, value.source.split(" ")[-1]):
+            if value.value is None:
+                raise UsageError(f"secret {name} is unavailable: {value.problem}")
+            return value.value
+    known = sorted({v.source.split(" ")[-1] for v in resolved.values()})
+    raise UsageError(f"no secret named {name} in {env_name} (known: {', '.join(known)})")

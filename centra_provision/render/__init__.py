@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.plan import Plan
     from centra_provision.errors import ProvisionError
     from centra_provision.manifest.catalog import EnvironmentSummary
@@ -24,6 +25,8 @@ class Console(Protocol):
     def environments(self, summaries: list[EnvironmentSummary]) -> None: ...
 
     def plan(self, plan: Plan, verbose: bool = False) -> None: ...
+
+    def apply_result(self, result: ApplyResult) -> None: ...
 
 
 def console_for(fmt: str) -> Console:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from centra_provision.engine.apply import ApplyResult
 from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
@@ -54,3 +55,16 @@ class JsonConsole:
 
     def plan(self, plan: Plan, verbose: bool = False) -> None:
         click.echo(plan.dumps())
+
+    def apply_result(self, result: ApplyResult) -> None:
+        _emit(
+            {
+                "environment": result.final.environment,
+                "outcomes": [asdict(o) for o in result.outcomes],
+                "refused": list(result.refused),
+                "runbook": result.runbook.markdown() if result.runbook else None,
+                "converged": not result.final.has_changes,
+                "remaining": [c.address for c in result.final.pending],
+                "exitCode": result.exit_code,
+            }
+        )

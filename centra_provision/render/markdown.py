@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from centra_provision.engine.apply import ApplyResult
 from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
@@ -62,3 +63,12 @@ class MarkdownConsole:
                     f"{_cell(describe(c, f))} | {_cell(note(f, c).strip(' ()'))} |"
                 )
             click.echo("\n</details>")
+
+    def apply_result(self, result: ApplyResult) -> None:
+        click.echo(f"### `provision apply`: `{result.final.environment}`\n")
+        click.echo(f"**{result.summary_line()}**\n")
+        click.echo("| outcome | resource | action | executor |\n|---|---|---|---|")
+        for o in result.outcomes:
+            click.echo(f"| {o.outcome} | `{_cell(o.address)}` | {o.action} | {o.executor} |")
+        if result.runbook is not None:
+            click.echo("\n" + result.runbook.markdown())

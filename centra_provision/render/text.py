@@ -6,6 +6,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from centra_provision.engine.apply import ApplyResult
 from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
@@ -68,3 +69,39 @@ class TextConsole:
         if not plan.has_changes:
             out.print("No changes. Live Centra matches the manifests.")
         out.print(f"[bold]{plan.summary_line()}[/]")
+
+    def apply_result(self, result: ApplyResult) -> None:
+        out = Console(highlight=False, soft_wrap=True)
+        colour = {"done": "green", "failed": "red", "pending": "yellow", "skipped": "dim"}
+        for o in result.outcomes:
+            detail = f": {escape(o.message)}" if o.message else ""
+            out.print(
+                f"[{colour[o.outcome]}]{o.outcome:8}[/] {escape(o.address)} "
+                f"[dim]({o.action}, {o.executor})[/]{detail}"
+            )
+        for address in result.refused:
+            out.print(
+                f"[red]refused [/] {escape(address)} [dim](changed in Centra since the "
+                "plan was saved; plan again)[/]"
+            )
+        if result.runbook is not None and any(o.outcome == "pending" for o in result.outcomes):
+            out.print("\n[bold]Guided steps for Centra's back office:[/]")
+            out.print(escape(result.runbook.text()))
+        out.print(f"\n[bold]{result.summary_line()}[/]")
+        if result.final.has_changes:
+            names = ", ".join(c.address for c in result.final.pending)
+            out.print(
+                f"Not converged: {len(result.final.pending)} change(s) remain ({escape(names)})."
+            )
+            unobservable = [
+                c.address for c in result.final.pending if not any(f.observed for f in c.fields)
+            ]
+            if unobservable:
+                quoted = " ".join(f"'{a}'" for a in unobservable)
+                out.print(
+                    f"Centra cannot show {escape(', '.join(unobservable))}; once done, run "
+                    f"`provision attest -e {escape(result.final.environment)} "
+                    f"{escape(quoted)}`."
+                )
+        else:
+            out.print("Converged: live Centra matches the manifests.")

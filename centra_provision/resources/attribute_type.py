@@ -21,6 +21,7 @@ from centra_provision.resources.base import (
     ResourceKind,
     by_name,
 )
+from centra_provision.resources.steps import StepContext
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -68,6 +69,42 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     return Observation(entry is not None, entry, tuple(fields))
 
 
+def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
+    """QA: System > Configurations; PROD: Centra deploys attribute types on request."""
+    definition = definition_json(res.spec)
+    if ctx.globale_env == "PROD":
+        verb = {"create": "add", "update": "update", "delete": "remove"}[action]
+        request = (
+            f"Please {verb} the custom attribute type `{res.name}` (Text) in the store "
+            f"configuration of {ctx.centra_domain} (Global-e merchant {ctx.merchant_id})"
+        )
+        if action != "delete":
+            request += f", exactly as on QA-INT, with this definition: {definition}"
+        return [
+            "In PROD, Centra deploys attribute types: send Centra this request.",
+            f"> {request}",
+        ]
+    if action == "delete":
+        return [f"System > Configurations > {res.name}: delete the attribute type."]
+    head = (
+        "System > Configurations > Create attribute type."
+        if action == "create"
+        else f"System > Configurations > {res.name} > Edit."
+    )
+    return [
+        head,
+        f"Name: {res.name}",
+        "Select Text from the dropdown menu.",
+        f"Paste into the text field: {definition}",
+        "Click Save.",
+    ]
+
+
 KIND = ResourceKind(
-    name="AttributeType", identity=by_name, checks=(check_name,), observe=observe, order=10
+    name="AttributeType",
+    identity=by_name,
+    checks=(check_name,),
+    observe=observe,
+    steps=guided_steps,
+    order=10,
 )

@@ -99,6 +99,7 @@ class ResourceKind:
     secret_paths: tuple[Path_, ...] = ()
     checks: tuple[Check, ...] = ()
     observe: Observe = _unobservable
+    steps: Callable[..., list[str]] | None = None
     order: int = 50
 
     def check(self, resource: Resource, ctx: CheckContext) -> list[Diagnostic]:

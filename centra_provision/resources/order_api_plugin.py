@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from centra_provision.errors import Diagnostic
 from centra_provision.resources.base import (
@@ -20,6 +21,7 @@ from centra_provision.resources.base import (
     check_store_refs,
     flatten,
 )
+from centra_provision.resources.steps import StepContext, render_value, select_all
 
 # RFC 3986 unreserved characters: safe as one path segment with no escaping.
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
@@ -80,11 +82,69 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     return Observation(entry is not None, live, tuple(fields))
 
 
+LABELS = {
+    "status": "Status",
+    "uri": "URI",
+    "secretKey": "Secret API key",
+    "markets": "Markets",
+    "debugLogging": "Debug logging",
+    "primaryWarehouse": "Primary warehouse",
+    "stockUpdates": "Update stock updates",
+    "limitShipmentsByWarehouse": "Limit shipments by warehouse",
+    "orderStatuses": "Get Orders with Status",
+    "returnWaitingForPayment": 'Return "waiting for payment"',
+    "returnOnHold": 'Return "on hold" orders',
+    "ordersStartingWith": "Get orders starting with",
+    "returnInternalComment": "Get orders and shipments returns internal comment",
+    "returnOther": "Get orders and shipments returns Other",
+    "productsReturnCostPrice": "Get products returns cost price",
+    "returnUnconfirmedAllocations": "Return unconfirmed allocations",
+    "productsTaxForCountry": "Get products returns tax for the country",
+    "bundlesInShipments": "Bundles in shipments",
+    "bundlesInOrders": "Bundles in orders",
+    "shipmentWithMissingItems": "Updating shipment with missing items",
+    "allowedEndpoints": "Allow access to the following endpoints",
+}
+
+
+def setting_line(path: str, value: Any, ctx: StepContext) -> str:
+    """One setting as the guide words it."""
+    label = LABELS.get(path, path)
+    if path == "secretKey":
+        return (
+            f"{label}: {ctx.secret_sources.get(path, 'the secret')} (print it with "
+            f"`provision secret show -e {ctx.environment} secretKey`)"
+        )
+    if path == "status":
+        return f"{label}: {str(value).capitalize()}"
+    if path in ("markets", "orderStatuses", "allowedEndpoints"):
+        return f"{label}: {select_all(value)}"
+    return f"{label}: {render_value(value)}"
+
+
+def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
+    store, name = res.identity
+    where = f"Stores management > Stores > {store} > View > Plugins"
+    if action == "delete":
+        return [f"{where} > {name}: delete the plugin."]
+    head = (
+        f"{where} > Add plugin method > GE Order API. Plugin name: {name}; Plugin: Order API."
+        if action == "create"
+        else f"{where} > {name} > Edit."
+    )
+    return [head, *(setting_line(p, _value(res, p), ctx) for p in paths), "Click Save."]
+
+
+def _value(res: Resource, path: str) -> Any:
+    return res.spec.get(path)
+
+
 KIND = ResourceKind(
     name="OrderApiPlugin",
     identity=by_store_and_plugin_name,
     secret_paths=(("secretKey",),),
     checks=(check_store_refs("store"), check_uri, check_warehouse),
     observe=observe,
+    steps=guided_steps,
     order=30,
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from centra_provision.errors import Diagnostic
 from centra_provision.resources import countries
@@ -17,6 +18,7 @@ from centra_provision.resources.base import (
     by_name,
     check_store_refs,
 )
+from centra_provision.resources.steps import StepContext, percent, yes_no
 
 MAX_RATE_DECIMALS = 4
 
@@ -106,10 +108,68 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     return Observation(entry is not None, entry, tuple(fields))
 
 
+def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
+    if action == "delete":
+        return [f"System > Tax Groups > {res.name}: delete the tax group."]
+    lines = [
+        "System > Tax Groups > Create tax group."
+        if action == "create"
+        else f"System > Tax Groups > {res.name}."
+    ]
+    group_fields = [p for p in paths if not p.startswith("rules[")]
+    if action == "create" or group_fields:
+        stores = ", ".join(res.spec.get("defaultInStores", [])) or "(none)"
+        lines += [
+            f"Status: {str(res.spec['status']).capitalize()}",
+            f"Name: {res.name}",
+            f"Default in stores: {stores}",
+            "Click Save.",
+        ]
+    for rule in res.spec["rules"]:
+        prefix = f"rules[{rule['name']}]."
+        if action == "create" or any(p.startswith(prefix) for p in paths):
+            lines += _rule_steps(rule)
+    return lines
+
+
+def _rule_steps(rule: dict[str, Any]) -> list[str]:
+    chosen = sorted(countries.expand(rule["countries"]))
+    if isinstance(rule["countries"], dict):
+        excluded = ", ".join(c.upper() for c in rule["countries"]["allExcept"]) or "nothing"
+        geo = f"Select ALL and unselect {excluded} ({len(chosen)} countries selected)"
+    else:
+        geo = f"Select {', '.join(chosen)} ({len(chosen)} countries)"
+    optional: list[tuple[str, Callable[[Any], str]]] = [
+        ("includeTax", lambda v: f"Include tax: Select {v}"),
+        ("applyTaxToShipping", lambda v: f"Apply tax to shipping fees: {yes_no(v)}"),
+        ("applyTaxToHandling", lambda v: f"Apply tax to handling fees: {yes_no(v)}"),
+    ]
+    return [
+        f"Add tax rule (or open the rule named {rule['name']}):",
+        f"Name: {rule['name']}",
+        f"Tax display name: {rule['displayName']}",
+        f"Tax code: {rule['code']}",
+        f"Apply tax per: Select {rule['applyTaxPer']}",
+        f"Geolocation: {geo}",
+        *(text(rule[key]) for key, text in optional if key in rule),
+        f"Tax rate: {percent(rule['rate'])}",
+        *(
+            [
+                f"Include shipping cost to order total: "
+                f"{yes_no(rule['includeShippingCostInOrderTotal'])}"
+            ]
+            if "includeShippingCostInOrderTotal" in rule
+            else []
+        ),
+        "Click Save.",
+    ]
+
+
 KIND = ResourceKind(
     name="TaxGroup",
     identity=by_name,
     checks=(check_store_refs("defaultInStores"), check_rules),
     observe=observe,
+    steps=guided_steps,
     order=20,
 )

@@ -18,6 +18,7 @@ from centra_provision.resources.base import (
     check_store_refs,
     flatten,
 )
+from centra_provision.resources.steps import StepContext, yes_no
 
 
 def effective_url(res: Resource, ctx: CheckContext) -> str:
@@ -75,10 +76,53 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     return Observation(entry is not None, live, tuple(fields))
 
 
+TRIGGERS = {
+    "order": "Order",
+    "shipment": "Shipment",
+    "customer": "Customer",
+    "account": "Account",
+    "checkFirst": "Check first",
+    "allocationRequest": "Allocation request",
+    "return": "Return",
+}
+
+
+def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
+    store, name = res.identity
+    where = f"Stores management > Stores > {store} > View > Plugins"
+    if action == "delete":
+        return [f"{where} > {name}: delete the plugin."]
+    head = (
+        f"{where} > Add plugin method > GE Integration Webhooks. Plugin name: {name}; "
+        "Plugin: Centra Webhook."
+        if action == "create"
+        else f"{where} > {name} > Edit."
+    )
+    check = CheckContext(
+        ctx.environment, ctx.globale_env, ctx.merchant_id, ctx.centra_domain, frozenset(), None
+    )
+    lines = [head]
+    for path in paths:
+        if path == "status":
+            lines.append(f"Status: {str(res.spec['status']).capitalize()}")
+        elif path == "url":
+            lines.append(f"Webhook URL: {effective_url(res, check)}")
+        elif path == "version":
+            lines.append(f"Version: {res.spec['version']}")
+        elif path.startswith("eventTriggers."):
+            key = path.split(".", 1)[1]
+            lines.append(
+                f"Event triggers: {TRIGGERS.get(key, key)} - "
+                f"{yes_no(res.spec['eventTriggers'][key])}"
+            )
+    return [*lines, "Click Save."]
+
+
 KIND = ResourceKind(
     name="WebhookPlugin",
     identity=by_store_and_plugin_name,
     checks=(check_store_refs("store"), check_url),
     observe=observe,
+    steps=guided_steps,
     order=40,
 )

@@ -1,0 +1,343 @@
+"""Executing a plan (sqlmesh's PlanEvaluator): run each change with its executor, record
+what Centra cannot show in the ledger, journal every step, then plan again and report
+whether live Centra converged.
+
+Exit codes: 0 converged, 1 error or failed step, 3 guided steps pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from centra_provision.centra.client import RetryPolicy
+from centra_provision.centra.connect import Connection, open_centra
+from centra_provision.engine.journal import Journal, journal_path_for
+from centra_provision.engine.ledger import Ledger
+from centra_provision.engine.lock import apply_lock, force_unlock, lock_path_for
+from centra_provision.engine.plan import Plan, ResourceChange
+from centra_provision.engine.planner import PlanSession, prepare
+from centra_provision.errors import (
+    EXIT_ERROR,
+    EXIT_GUIDED_PENDING,
+    EXIT_OK,
+    ProvisionError,
+    UsageError,
+)
+from centra_provision.executors import DONE, FAILED, PENDING, SKIPPED, StepOutcome
+from centra_provision.executors.guided import GuidedExecutor, Runbook, RunbookStep
+from centra_provision.manifest.desired import check_context
+from centra_provision.resources import KINDS, Resource
+from centra_provision.resources.base import ObserveContext
+from centra_provision.resources.steps import StepContext
+
+if TYPE_CHECKING:
+    from centra_provision.executors.backoffice import BackofficeExecutor
+
+
+class ApplyCancelled(ProvisionError):
+    """The person at the prompt said no."""
+
+
+class StalePlanError(ProvisionError):
+    """A saved plan no longer matches the manifests."""
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    saved_plan: Plan | None = None
+    auto_approve: bool = False
+    interactive: bool = False
+    wait_seconds: float = 0.0
+    poll_seconds: float = 5.0
+    continue_on_error: bool = False
+    force_unlock: str | None = None
+    targets: tuple[str, ...] = ()
+    url_override: str | None = None
+    retry: RetryPolicy | None = None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan
+    outcomes: tuple[StepOutcome, ...]
+    runbook: Runbook | None
+    final: Plan
+    refused: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def count(self, outcome: str) -> int:
+        return sum(o.outcome == outcome for o in self.outcomes)
+
+    def summary_line(self) -> str:
+        return (
+            f"Apply: {self.count(DONE)} done, {self.count(FAILED)} failed, "
+            f"{self.count(PENDING)} pending (guided), {self.count(SKIPPED)} skipped"
+        )
+
+    @property
+    def exit_code(self) -> int:
+        if self.count(FAILED) or self.refused:
+            return EXIT_ERROR
+        if self.final.has_changes:
+            return (
+                EXIT_GUIDED_PENDING
+                if all(c.executor == "guided" for c in self.final.pending)
+                else EXIT_ERROR
+            )
+        return EXIT_OK
+
+
+def record_applied(
+    ledger: Ledger, change: ResourceChange, res: Resource, session: PlanSession, source: str
+) -> None:
+    """Remember every field Centra cannot show (and the probe-only URI and secret)."""
+    if change.action == "delete":
+        ledger.forget(res.address)
+        return
+    from centra_provision.resources.live import LiveState
+
+    ctx = ObserveContext(LiveState(), session.secrets, check_context(session.desired.environment))
+    for state in KINDS[res.kind].observe(res, ctx).fields:
+        if (not state.observed or state.sensitive or state.path == "uri") and (
+            state.desired is not None
+        ):
+            ledger.remember(res.address, state.path, state.desired, source)
+
+
+class PlanEvaluator:
+    """Runs one plan's pending changes against one open connection."""
+
+    def __init__(self, session: PlanSession, journal: Journal, options: ApplyOptions) -> None:
+        self.session = session
+        self.journal = journal
+        self.options = options
+        env = session.desired.environment
+        self.guided = GuidedExecutor(
+            StepContext(
+                env.name,
+                env.globale_env,
+                env.merchant_id,
+                env.centra_domain,
+                env.token_env,
+                {
+                    path: getattr(value, "source", "the secret")
+                    for (_, path), value in session.secrets.items()
+                },
+            )
+        )
+        self.by_address = {r.address: r for r in session.resources}
+
+    def _backoffice(self) -> BackofficeExecutor:
+        from centra_provision.executors.backoffice import BackofficeExecutor
+
+        emulator = self.session.conn.emulator
+        if emulator is None:
+            raise UsageError("executor 'backoffice' needs the embedded emulator")
+        return BackofficeExecutor(
+            emulator.backoffice,
+            self.session.secrets,
+            check_context(self.session.desired.environment),
+        )
+
+    def run(
+        self, changes: tuple[ResourceChange, ...]
+    ) -> tuple[list[StepOutcome], list[RunbookStep]]:
+        outcomes: list[StepOutcome] = []
+        steps: list[RunbookStep] = []
+        failed = False
+        ledger = self.session.ledger
+        for change in changes:
+            res = self.by_address[change.address]
+            if failed and not self.options.continue_on_error:
+                outcomes.append(
+                    StepOutcome(
+                        change.address,
+                        change.action,
+                        change.executor,
+                        SKIPPED,
+                        "an earlier step failed",
+                    )
+                )
+                continue
+            if change.executor == "guided":
+                steps.append(self.guided.step(change, res))
+                outcomes.append(StepOutcome(change.address, change.action, "guided", PENDING))
+                continue
+            self.journal.write(
+                address=change.address,
+                action=change.action,
+                executor=change.executor,
+                phase="begin",
+            )
+            executor = self._backoffice()
+            outcome = executor.run(change, res)
+            if outcome.outcome == DONE:
+                record_applied(ledger, change, res, self.session, change.executor)
+                ledger.save()
+            failed = failed or outcome.outcome == FAILED
+            self.journal.write(
+                address=change.address,
+                action=change.action,
+                executor=change.executor,
+                phase="end",
+                outcome=outcome.outcome,
+                message=outcome.message,
+            )
+            outcomes.append(outcome)
+        return outcomes, steps
+
+
+def _stale(saved: Plan, fresh: Plan) -> tuple[str, ...]:
+    now = {c.address: c.live_fingerprint for c in fresh.changes}
+    return tuple(
+        c.address
+        for c in saved.pending
+        if c.address in now and now[c.address] != c.live_fingerprint
+    )
+
+
+def _select_saved(
+    saved: Plan, fresh: Plan, digest: str
+) -> tuple[tuple[ResourceChange, ...], tuple[str, ...]]:
+    """The fresh plan's changes that the saved plan approved, minus stale resources."""
+    if saved.environment != fresh.environment:
+        raise StalePlanError(f"the saved plan is for {saved.environment}, not {fresh.environment}")
+    if saved.manifest_digest != digest:
+        raise StalePlanError("the manifests changed since the plan was saved; plan again")
+    refused = _stale(saved, fresh)
+    approved = {c.address for c in saved.pending} - set(refused)
+    return tuple(c for c in fresh.pending if c.address in approved), refused
+
+
+async def _wait_for_guided(
+    session: PlanSession, outcomes: list[StepOutcome], options: ApplyOptions, journal: Journal
+) -> Plan:
+    """Poll live Centra until every observed field of the guided changes converged; record
+    those resources in the ledger as they do. Resources Centra cannot show at all (tokens)
+    stay pending: only `provision attest` may vouch for them."""
+    deadline = time.monotonic() + options.wait_seconds
+    while True:
+        plan, _ = await session.plan()
+        by_address = {c.address: c for c in plan.changes}
+        for i, outcome in enumerate(outcomes):
+            change = by_address.get(outcome.address)
+            if outcome.outcome != PENDING or change is None:
+                continue
+            observed = [f for f in change.fields if f.observed]
+            if (
+                observed
+                and change.action != "create"
+                and all(f.status == "unchanged" for f in observed)
+            ):
+                res = next(r for r in session.resources if r.address == outcome.address)
+                record_applied(session.ledger, change, res, session, "wait")
+                session.ledger.save()
+                journal.write(
+                    address=outcome.address,
+                    action=outcome.action,
+                    executor="guided",
+                    phase="verified",
+                )
+                outcomes[i] = StepOutcome(
+                    outcome.address, outcome.action, "guided", DONE, "verified in live Centra"
+                )
+        if not any(
+            o.outcome == PENDING
+            for o in outcomes
+            if o.address in by_address and any(f.observed for f in by_address[o.address].fields)
+        ):
+            return plan
+        if time.monotonic() >= deadline:
+            return plan
+        await asyncio.sleep(min(options.poll_seconds, max(0.0, deadline - time.monotonic())))
+
+
+def apply_environment(
+    root: Path, env_name: str, options: ApplyOptions, confirm: Callable[[Plan], bool]
+) -> ApplyResult:
+    """Plan, confirm, execute, verify: the whole `provision apply`."""
+    desired, resources, _, resolved = prepare(root, env_name, options.targets)
+    env = desired.environment
+    lock_path = lock_path_for(env.ledger)
+    if options.force_unlock:
+        force_unlock(lock_path, options.force_unlock)
+    repo_root = root.resolve().parent
+
+    async def run(conn: Connection, lock_id: str) -> ApplyResult:
+        ledger = Ledger.load(env.ledger, env_name)  # read under the lock
+        session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
+        plan, _ = await session.plan()
+        changes: tuple[ResourceChange, ...] = plan.pending
+        refused: tuple[str, ...] = ()
+        if options.saved_plan is not None:
+            changes, refused = _select_saved(options.saved_plan, plan, desired.digest)
+        if changes and not options.auto_approve:
+            if not options.interactive:
+                raise UsageError(
+                    "apply needs approval and stdin is not a terminal; review "
+                    "the plan and pass --auto-approve"
+                )
+            if not confirm(plan):
+                raise ApplyCancelled("apply cancelled; nothing was changed")
+        journal = Journal(journal_path_for(env.ledger), lock_id)
+        evaluator = PlanEvaluator(session, journal, options)
+        outcomes, steps = evaluator.run(changes)
+        runbook = (
+            Runbook(env.name, env.globale_env, env.merchant_id, env.centra_domain, tuple(steps))
+            if steps
+            else None
+        )
+        if steps and options.wait_seconds > 0:
+            final = await _wait_for_guided(session, outcomes, options, journal)
+        else:
+            final, _ = await session.plan()
+        return ApplyResult(plan, tuple(outcomes), runbook, final, refused)
+
+    async def main() -> ApplyResult:
+        with apply_lock(lock_path, env_name) as lock_id:
+            async with open_centra(env, repo_root, options.url_override, options.retry) as conn:
+                return await run(conn, lock_id)
+
+    return asyncio.run(main())
+
+
+def attest_resources(
+    root: Path, env_name: str, addresses: tuple[str, ...], url_override: str | None = None
+) -> list[str]:
+    """Record the write-only fields of these resources as applied, after checking that
+    everything Centra does show of them matches. Refuses (nothing recorded) otherwise."""
+    desired, resources, _, resolved = prepare(root, env_name, addresses)
+    env = desired.environment
+    repo_root = root.resolve().parent
+
+    async def run() -> list[str]:
+        with apply_lock(lock_path_for(env.ledger), env_name):
+            ledger = Ledger.load(env.ledger, env_name)
+            async with open_centra(env, repo_root, url_override) as conn:
+                session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
+                plan, _ = await session.plan()
+            problems = []
+            for change in plan.changes:
+                off = [f.path for f in change.fields if f.observed and f.status != "unchanged"]
+                if change.action == "create" and any(f.observed for f in change.fields):
+                    problems.append(f"{change.address}: does not exist in Centra")
+                elif off:
+                    problems.append(f"{change.address}: Centra differs in {', '.join(off)}")
+            if problems:
+                raise AttestRefused("; ".join(problems) + "; nothing was recorded")
+            for change in plan.changes:
+                res = next(r for r in resources if r.address == change.address)
+                record_applied(ledger, change, res, session, "attest")
+            ledger.save()
+            return [c.address for c in plan.changes]
+
+    return asyncio.run(run())
+
+
+class AttestRefused(ProvisionError):
+    """Centra shows something that does not match: attesting would record a lie."""

@@ -1,0 +1,17 @@
+"""Executors run one planned change each: by API mutation, by the emulator's back office
+(local only), or as guided steps for a person in Centra's back office."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DONE, FAILED, PENDING, SKIPPED = "done", "failed", "pending", "skipped"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    address: str
+    action: str
+    executor: str
+    outcome: str
+    message: str = ""
