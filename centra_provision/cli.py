@@ -369,9 +369,9 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="provision", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = EXIT_ERROR
+    except click.exceptions.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+        click.echo("Interrupted.", err=True)
+        code = 130
     except click.ClickException as exc:
         exc.show()
         code = EXIT_ERROR

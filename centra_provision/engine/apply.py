@@ -216,7 +216,7 @@ def _select_saved(
 
 async def _wait_for_guided(
     session: PlanSession, outcomes: list[StepOutcome], options: ApplyOptions, journal: Journal
-) -> Plan:
+) -> None:
     """Poll live Centra until every observed field of the guided changes converged; record
     those resources in the ledger as they do. Resources Centra cannot show at all (tokens)
     stay pending: only `provision attest` may vouch for them."""
@@ -251,9 +251,9 @@ async def _wait_for_guided(
             for o in outcomes
             if o.address in by_address and any(f.observed for f in by_address[o.address].fields)
         ):
-            return plan
+            return
         if time.monotonic() >= deadline:
-            return plan
+            return
         await asyncio.sleep(min(options.poll_seconds, max(0.0, deadline - time.monotonic())))
 
 
@@ -293,9 +293,8 @@ def apply_environment(
             else None
         )
         if steps and options.wait_seconds > 0:
-            final = await _wait_for_guided(session, outcomes, options, journal)
-        else:
-            final, _ = await session.plan()
+            await _wait_for_guided(session, outcomes, options, journal)
+        final, _ = await session.plan()
         return ApplyResult(plan, tuple(outcomes), runbook, final, refused)
 
     async def main() -> ApplyResult:

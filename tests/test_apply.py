@@ -1,0 +1,277 @@
+"""`provision apply`: local converges end to end, QA-INT is guided then verified, and the
+lock, the journal, saved plans and faults behave."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from centra_setup import configure
+from emulator_harness import EmulatorClient, served
+
+from centra_provision.cli import main
+from centra_provision.emulator.app import Emulator
+from centra_provision.engine.apply import ApplyOptions, apply_environment
+from centra_provision.engine.lock import apply_lock, lock_path_for
+from centra_provision.executors.backoffice import BackofficeExecutor
+from centra_provision.manifest.desired import load_desired_state
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "CANARY-apply-order-api-secret-51e0"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
+    for var in ("CENTRA_QA_INT_TOKEN", "PROVISION_CENTRA_URL", "CENTRA_LOCAL_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(info.value.code or 0), out, err
+
+
+@pytest.fixture
+def qa(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
+    emulator = Emulator(":memory:", products=3)
+    with served(emulator) as url:
+        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
+        yield EmulatorClient(emulator, url)
+    emulator.state.close()
+
+
+def _no_secret_in(*texts: str) -> None:
+    for text in texts:
+        assert SECRET not in text
+
+
+def test_local_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["apply", "-e", "local", "--auto-approve"], capsys)
+    assert (code, err) == (0, "")
+    assert out.count("done     ") == 7
+    assert "Converged: live Centra matches the manifests." in out
+    code, out, _ = run(["plan", "-e", "local", "--detailed-exitcode"], capsys)
+    assert code == 0 and "No changes." in out
+    ledger = json.loads((workdir / ".provision" / "local.ledger.json").read_text())
+    plugin = ledger["resources"]["OrderApiPlugin/GE Order API"]
+    assert plugin["debugLogging"]["source"] == "backoffice"
+    assert plugin["secretKey"]["fingerprint"].startswith("hmac-sha256:")
+    journal = (workdir / ".provision" / "local.ledger.journal.jsonl").read_text()
+    phases = [json.loads(line)["phase"] for line in journal.splitlines()]
+    assert phases == ["begin", "end"] * 7
+    _no_secret_in(out, json.dumps(ledger), journal)
+    code, out, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
+    assert code == 0 and "Apply: 0 done" in out  # nothing to do the second time
+
+
+def test_local_apply_needs_the_secret(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GE_ORDER_API_SECRET")
+    code, out, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
+    assert code == 1
+    assert (
+        "failed   OrderApiPlugin/GE Order API (create, backoffice): OrderApiPlugin/GE Order "
+        "API: the secret API key is unavailable (GE_ORDER_API_SECRET is not set)"
+    ) in out
+    assert "skipped  WebhookPlugin/GE Integration Webhooks" in out  # fail-fast
+    code, out, _ = run(["apply", "-e", "local", "--auto-approve", "--continue-on-error"], capsys)
+    assert code == 1 and "done     WebhookPlugin/GE Integration Webhooks" in out
+
+
+def test_without_approval_and_no_terminal(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["apply", "-e", "local"], capsys)
+    assert code == 1
+    assert err == (
+        "error: apply needs approval and stdin is not a terminal; review the plan "
+        "and pass --auto-approve\n"
+    )
+    assert not (workdir / ".provision" / "local.ledger.json").exists()
+
+
+def test_qa_int_guided_then_verified(
+    qa: EmulatorClient, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["apply", "-e", "qa-int", "--auto-approve", "--runbook", "rb.md"], capsys)
+    assert code == 3
+    runbook = (workdir / "rb.md").read_text()
+    assert "- URI: ge-order-api" in runbook
+    assert (
+        "- Webhook URL: https://centra-int.bglobale.com/webhooks/v1/Webhooks/"
+        "WebhookIntegrationApi?merchantId=1808&domain=sandbox.centraqa.com"
+    ) in runbook
+    assert (
+        '- Paste into the text field: {"desc": "Global-e Voucher details", "readonly": '
+        'false, "group": "voucher", "elements": {"ge_successful_usages": {"type": "input", '
+        '"desc": "Global-e Successful Usages"}}}'
+    ) in runbook
+    assert "- Tax rate: 25%" in runbook
+    assert "- Geolocation: Select ALL and unselect SE (248 countries selected)" in runbook
+    assert "- Secret API key: the value of GE_ORDER_API_SECRET" in runbook
+    _no_secret_in(out, runbook)
+    # A person follows the runbook in the back office...
+    configure(qa.emulator, load_desired_state(workdir / "manifests", "qa-int"), SECRET)
+    code, out, _ = run(["attest", "-e", "qa-int", "IntegrationToken/Global-e integration"], capsys)
+    assert (code, out) == (0, "attested IntegrationToken/Global-e integration\n")
+    code, out, _ = run(["apply", "-e", "qa-int", "--auto-approve", "--wait", "30"], capsys)
+    assert code == 0, out
+    assert "Converged: live Centra matches the manifests." in out
+    ledger = json.loads((workdir / ".provision" / "qa-int.ledger.json").read_text())
+    assert (
+        ledger["resources"]["TaxGroup/GE Local VAT"]["rules[GE Local VAT].applyTaxPer"]["source"]
+        == "wait"
+    )
+    assert (
+        ledger["resources"]["IntegrationToken/Global-e integration"]["storeTypes"]["source"]
+        == "attest"
+    )
+    _no_secret_in(out, json.dumps(ledger))
+
+
+def test_prod_attribute_types_are_a_request_to_centra(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator = Emulator(":memory:", products=0)
+    with served(emulator) as url:
+        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("CENTRA_PROD_TOKEN", emulator.admin_token)
+        code, out, _ = run(["apply", "-e", "prod", "--auto-approve"], capsys)
+    assert code == 3
+    assert "In PROD, Centra deploys attribute types: send Centra this request." in out
+    assert (
+        "> Please add the custom attribute type `ge_order_details` (Text) in the store "
+        "configuration of example-merchant.centra.example (Global-e merchant 999999)"
+    ) in out
+    assert "centra.global-e.com/webhooks" in out
+
+
+def test_attest_refuses_while_centra_differs(
+    qa: EmulatorClient, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["attest", "-e", "qa-int", "TaxGroup/GE Local VAT"], capsys)
+    assert code == 1
+    assert err == ("error: TaxGroup/GE Local VAT: does not exist in Centra; nothing was recorded\n")
+    configure(qa.emulator, load_desired_state(workdir / "manifests", "qa-int"), SECRET)
+    rule = qa.emulator.state.all("tax_rule")[0]
+    qa.emulator.backoffice.save_tax_rule({"rate": 19.0}, None, rule["id"])
+    code, _, err = run(["attest", "-e", "qa-int", "TaxGroup/GE Local VAT"], capsys)
+    assert code == 1 and "Centra differs in rules[GE Local VAT].rate" in err
+
+
+def test_concurrent_apply_is_refused_and_stale_lock_broken(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = workdir / ".provision" / "local.ledger.json"
+    with apply_lock(lock_path_for(ledger), "local") as lock_id:
+        code, _, err = run(["apply", "-e", "local", "--auto-approve"], capsys)
+        assert code == 1
+        assert err.startswith(f"error: another apply holds the lock on local: id {lock_id}, pid ")
+        assert err.rstrip().endswith(f"run `provision apply -e local --force-unlock {lock_id}`")
+    # A killed apply leaves its lock behind: only --force-unlock with its id breaks it.
+    lock = lock_path_for(ledger)
+    lock.write_text("")
+    holder = lock.with_name(lock.name + ".holder.json")
+    holder.write_text(json.dumps({"id": "dead0001", "pid": "1", "host": "h", "since": "t"}))
+    assert run(["apply", "-e", "local", "--auto-approve"], capsys)[0] == 1
+    code, _, err = run(["apply", "-e", "local", "--auto-approve", "--force-unlock", "nope"], capsys)
+    assert code == 1 and "does not match the lock held (dead0001)" in err
+    code, out, _ = run(
+        ["apply", "-e", "local", "--auto-approve", "--force-unlock", "dead0001"], capsys
+    )
+    assert code == 0 and "Converged" in out
+
+
+def test_killed_between_steps_then_rerun(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_run = BackofficeExecutor.run
+    calls = {"n": 0}
+
+    def dies_after_three(self: BackofficeExecutor, change: object, res: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt  # the process is stopped mid-apply
+        return real_run(self, change, res)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BackofficeExecutor, "run", dies_after_three)
+    code, _, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
+    assert code == 130
+    journal = (workdir / ".provision" / "local.ledger.journal.jsonl").read_text().splitlines()
+    assert [json.loads(x)["phase"] for x in journal][-1] == "begin"  # it stopped mid-step
+    monkeypatch.setattr(BackofficeExecutor, "run", real_run)
+    code, out, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
+    assert code == 0 and out.count("done     ") == 4
+    emulator = Emulator(str(workdir / ".provision" / "local-centra.sqlite"), 0)
+    snapshot = emulator.backoffice.snapshot()
+    emulator.state.close()
+    assert len(snapshot["plugins"]) == 2 and len(snapshot["attributeTypes"]) == 3
+    assert len(snapshot["taxGroups"]) == 1 and len(snapshot["taxRules"]) == 1
+    assert [t["name"] for t in snapshot["tokens"]].count("Global-e integration") == 1
+
+
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"storm_requests": 3, "storm_retry_after": 0},
+        {"error_rate": 0.3, "seed": 5},
+        {"drop_rate": 0.3, "seed": 9},
+    ],
+    ids=["429-storm", "5xx", "dropped-connections"],
+)
+def test_faults_during_guided_apply_converge(
+    knobs: dict[str, object], qa: EmulatorClient, workdir: Path
+) -> None:
+    from centra_provision.centra.client import RetryPolicy
+
+    configure(qa.emulator, load_desired_state(workdir / "manifests", "qa-int"), SECRET)
+    qa.faults(**knobs)
+    options = ApplyOptions(
+        auto_approve=True,
+        wait_seconds=5,
+        poll_seconds=0.1,
+        url_override=f"{qa.base_url}/graphql",
+        retry=RetryPolicy(attempts=12, base_delay=0.01, max_delay=0.05),
+    )
+    result = apply_environment(workdir / "manifests", "qa-int", options, lambda _p: True)
+    assert [c.address for c in result.final.pending] == ["IntegrationToken/Global-e integration"]
+    assert result.count("done") == 6
+    stats = qa.stats()
+    assert any(k.startswith(("status.", "dropped")) for k in stats)
+
+
+def test_stale_saved_plan_refuses_exactly_the_changed(
+    qa: EmulatorClient, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desired = load_desired_state(workdir / "manifests", "qa-int")
+    configure(qa.emulator, desired, SECRET)
+    office = qa.emulator.backoffice
+    rule = office.state.all("tax_rule")[0]
+    office.save_tax_rule({"rate": 21.0}, None, rule["id"])
+    plugin = next(p for p in office.state.all("plugin") if p["type"] == "WEBHOOKS")
+    office.save_plugin({"status": "INACTIVE"}, plugin["id"])
+    code, _, _ = run(["plan", "-e", "qa-int", "--out", "plan.json"], capsys)
+    assert code == 0
+    office.save_tax_rule({"rate": 22.0}, None, rule["id"])  # changed after planning
+    code, out, _ = run(["apply", "-e", "qa-int", "plan.json", "--auto-approve"], capsys)
+    assert code == 1
+    assert (
+        "refused  TaxGroup/GE Local VAT (changed in Centra since the plan was saved; plan again)"
+    ) in out
+    assert "pending  WebhookPlugin/GE Integration Webhooks (update, guided)" in out
+    assert "TaxGroup/GE Local VAT (update" not in out
+    path = workdir / "manifests" / "base" / "tax-group.yaml"
+    path.write_text(path.read_text().replace("code: VAT", "code: VAT2"))
+    code, _, err = run(["apply", "-e", "qa-int", "plan.json", "--auto-approve"], capsys)
+    assert (code, err) == (1, "error: the manifests changed since the plan was saved; plan again\n")
