@@ -24,8 +24,12 @@ READ_FLAGS = {
     "warehouses": "withWarehouses",
     "taxGroups": "withTaxGroups",
     "attributeTypes": "withAttributeTypes",
+    "markets": "withMarkets",
+    "pricelists": "withPricelists",
+    "shippingOptions": "withShippingOptions",
+    "currencies": "withCurrencies",
 }
-UNPAGED = {"attributeTypes"}
+UNPAGED = {"attributeTypes", "currencies"}
 
 
 async def read_live(
@@ -42,6 +46,8 @@ async def read_live(
         wanted.add("taxGroups")
     if "AttributeType" in kinds:
         wanted.add("attributeTypes")
+    if kinds & {"Pricelist", "ShippingOption"}:
+        wanted |= {"markets", "pricelists", "shippingOptions", "currencies"}
     await _read_pages(client, caps, live, wanted)
     plugin_stores = sorted(
         {
@@ -52,8 +58,72 @@ async def read_live(
     )
     if plugin_stores:
         await _read_plugins(client, caps, live, plugin_stores)
+    options = [
+        r for r in resources if r.kind == "ShippingOption" and r.name in live.shipping_options
+    ]
+    if options:
+        await _check_shipping_options(client, caps, live, options)
     await _probe_order_apis(client, live, resources, secrets)
     return live
+
+
+async def _check_shipping_options(
+    client: CentraClient, caps: Capabilities, live: LiveState, options: list[Resource]
+) -> None:
+    """One request: per option, a filtered alias per field and per store and market."""
+    docs = []
+    variables: dict[str, Any] = {}
+    keys: dict[str, tuple[str, str | None, str | None]] = {}
+
+    def add(
+        template: str, key: str, values: dict[str, Any], meaning: tuple[str, str | None, str | None]
+    ) -> None:
+        docs.append(operations.instance(operations.load(template), key))
+        variables.update({f"{name}_{key}": value for name, value in values.items()})
+        keys[key] = meaning
+
+    for res in options:
+        oid = live.shipping_options[res.name]
+        key = f"o{oid}"
+        currency = live.currencies.get(str(res.spec["currency"]), {}).get("id", -1)
+        add(
+            "shipping_option_checks",
+            key,
+            {
+                "id": [oid],
+                "status": [res.spec["status"]],
+                "uri": res.spec["uri"],
+                "currencyId": [currency],
+                "storeType": res.spec["storeType"],
+            },
+            (res.name, None, None),
+        )
+        for store in live.stores.values():
+            add(
+                "shipping_option_in_store",
+                f"{key}s{store.id}",
+                {"id": [oid], "storeId": [store.id]},
+                (res.name, "stores", store.name),
+            )
+        for market_name, market in live.markets.items():
+            add(
+                "shipping_option_in_market",
+                f"{key}m{market['id']}",
+                {"id": [oid], "marketId": [market["id"]]},
+                (res.name, "markets", market_name),
+            )
+    doc = caps.prepare(operations.combine("ShippingOptionChecks", docs))
+    data = await client.execute(
+        operations.text(doc), variables, operation_name="ShippingOptionChecks"
+    )
+    for response_key, rows in data.items():
+        key, field = response_key.split("_", 1)
+        name, group, member = keys[key]
+        checks = live.shipping_checks.setdefault(name, {"stores": {}, "markets": {}})
+        if group is None:
+            checks[field] = bool(rows)
+        elif member is not None:
+            checks[group][member] = bool(rows)
 
 
 async def _read_pages(

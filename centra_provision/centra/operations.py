@@ -114,6 +114,47 @@ def _rename_variable(node: FieldNode, old: str, new: str) -> FieldNode:
     return result
 
 
+def instance(doc: DocumentNode, key: str) -> DocumentNode:
+    """A copy where every alias becomes `<key>_<alias>` and every variable `$v_<key>`."""
+    op = operation(doc)
+    names = [v.variable.name.value for v in op.variable_definitions or ()]
+    fields = []
+    for sel in _roots(op):
+        for name in names:
+            sel = _rename_variable(sel, name, f"{name}_{key}")
+        fields.append(replace(sel, alias=NameNode(value=f"{key}_{(sel.alias or sel.name).value}")))
+    variables = tuple(
+        replace(v, variable=VariableNode(name=NameNode(value=f"{v.variable.name.value}_{key}")))
+        for v in op.variable_definitions or ()
+    )
+    return _with_operation(
+        doc,
+        replace(
+            op,
+            selection_set=SelectionSetNode(selections=tuple(fields)),
+            variable_definitions=variables,
+        ),
+    )
+
+
+def combine(name: str, docs: list[DocumentNode]) -> DocumentNode:
+    """One operation holding every root field and variable of `docs` (all queries)."""
+    ops = [operation(d) for d in docs]
+    first = ops[0]
+    return DocumentNode(
+        definitions=(
+            replace(
+                first,
+                name=NameNode(value=name),
+                selection_set=SelectionSetNode(
+                    selections=tuple(s for op in ops for s in op.selection_set.selections)
+                ),
+                variable_definitions=tuple(v for op in ops for v in op.variable_definitions or ()),
+            ),
+        )
+    )
+
+
 def keep_roots(doc: DocumentNode, keep: set[str]) -> DocumentNode:
     """Only the root fields whose response key is in `keep`, and the variables they use."""
     op = operation(doc)

@@ -190,6 +190,43 @@ class Backoffice:
                 rule_id = self.state.insert("tax_rule", data)
         return {**data, "id": rule_id}
 
+    # pricelists and shipping options (also writable through the API) -----
+    def save_pricelist(
+        self, body: dict[str, Any], pricelist_id: int | None = None
+    ) -> dict[str, Any]:
+        data = dict(self.state.get("pricelist", pricelist_id) or {}) if pricelist_id else {}
+        if pricelist_id and not data:
+            raise KeyError(pricelist_id)
+        for key in ("name", "status", "comment"):
+            if key in body:
+                data[key] = body[key]
+        if "store" in body:
+            data["storeId"] = _store_id(self.state, body["store"])
+        if "currency" in body:
+            if body["currency"] not in {c["code"] for c in self.state.all("currency")}:
+                raise BadRequest(f"unknown currency {body['currency']!r}")
+            data["currency"] = body["currency"]
+        if "countries" in body:
+            data["countries"] = _country_ids(self.state, body["countries"])
+        if "defaultShippingOption" in body:
+            ref = body["defaultShippingOption"]
+            found = [
+                s["id"] for s in self.state.all("shipping_option") if ref in (s["id"], s["name"])
+            ]
+            if ref is not None and not found:
+                raise BadRequest(f"unknown shipping option {ref!r}")
+            data["defaultShippingOption"] = found[0] if found else None
+        missing = [k for k in ("name", "status", "storeId", "currency") if k not in data]
+        if missing:
+            raise BadRequest(f"missing {', '.join(missing)}")
+        data.setdefault("countries", [])
+        with self.state.transaction():
+            if pricelist_id:
+                self.state.put("pricelist", pricelist_id, data)
+            else:
+                pricelist_id = self.state.insert("pricelist", data)
+        return {**data, "id": pricelist_id}
+
     # tokens ---------------------------------------------------------------
     def create_token(self, body: dict[str, Any]) -> dict[str, Any]:
         permissions = body.get("permissions", list(ALL_PERMISSIONS))
@@ -212,6 +249,8 @@ class Backoffice:
             "attributeTypes": self.state.all("attribute_type"),
             "taxGroups": self.state.all("tax_group"),
             "taxRules": self.state.all("tax_rule"),
+            "pricelists": self.state.all("pricelist"),
+            "shippingOptions": self.state.all("shipping_option"),
             "tokens": [
                 {k: v for k, v in t.items() if k != "digest"} for t in self.state.all("token")
             ],
@@ -261,6 +300,12 @@ def routes(office: Backoffice) -> list[Route]:
                 if method == "DELETE":
                     return _deleted(office.state.delete("tax_rule", p["id"]))
                 return JSONResponse(office.save_tax_rule(await _json(request), None, p["id"]))
+            if name == "pricelist":
+                if method == "DELETE":
+                    return _deleted(office.state.delete("pricelist", p["id"]))
+                return JSONResponse(office.save_pricelist(await _json(request), p["id"]))
+            if name == "shipping_option":
+                return _deleted(office.state.delete("shipping_option", p["id"]))
             if name == "tokens":
                 return JSONResponse(office.create_token(await _json(request)), 201)
             if name == "token":
@@ -292,6 +337,8 @@ def routes(office: Backoffice) -> list[Route]:
         route("/tax-groups/{id:int}", "tax_group", ["PUT", "PATCH", "DELETE"]),
         route("/tax-groups/{id:int}/rules", "tax_rules", ["POST"]),
         route("/tax-rules/{id:int}", "tax_rule", ["PUT", "PATCH", "DELETE"]),
+        route("/pricelists/{id:int}", "pricelist", ["PUT", "PATCH", "DELETE"]),
+        route("/shipping-options/{id:int}", "shipping_option", ["DELETE"]),
         route("/tokens", "tokens", ["POST"]),
         route("/tokens/{id:int}", "token", ["DELETE"]),
     ]

@@ -29,10 +29,12 @@ from centra_provision.errors import (
     UsageError,
 )
 from centra_provision.executors import DONE, FAILED, PENDING, SKIPPED, StepOutcome
+from centra_provision.executors.api import ApiExecutor
 from centra_provision.executors.guided import GuidedExecutor, Runbook, RunbookStep
 from centra_provision.manifest.desired import check_context
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
+from centra_provision.resources.live import LiveState
 from centra_provision.resources.steps import StepContext
 
 if TYPE_CHECKING:
@@ -99,8 +101,6 @@ def record_applied(
     if change.action == "delete":
         ledger.forget(res.address)
         return
-    from centra_provision.resources.live import LiveState
-
     ctx = ObserveContext(LiveState(), session.secrets, check_context(session.desired.environment))
     for state in KINDS[res.kind].observe(res, ctx).fields:
         if (not state.observed or state.sensitive or state.path == "uri") and (
@@ -144,13 +144,12 @@ class PlanEvaluator:
             check_context(self.session.desired.environment),
         )
 
-    def run(
-        self, changes: tuple[ResourceChange, ...]
+    async def run(
+        self, changes: tuple[ResourceChange, ...], live: LiveState
     ) -> tuple[list[StepOutcome], list[RunbookStep]]:
         outcomes: list[StepOutcome] = []
         steps: list[RunbookStep] = []
         failed = False
-        ledger = self.session.ledger
         for change in changes:
             res = self.by_address[change.address]
             if failed and not self.options.continue_on_error:
@@ -174,11 +173,15 @@ class PlanEvaluator:
                 executor=change.executor,
                 phase="begin",
             )
-            executor = self._backoffice()
-            outcome = executor.run(change, res)
+            if change.executor == "api":
+                outcome = await self._api().run(change, res, live)
+            else:
+                outcome = self._backoffice().run(change, res)
             if outcome.outcome == DONE:
-                record_applied(ledger, change, res, self.session, change.executor)
-                ledger.save()
+                record_applied(self.session.ledger, change, res, self.session, change.executor)
+                self.session.ledger.save()
+                if change.executor == "api":
+                    _, live = await self.session.plan()  # later steps may name what it made
             failed = failed or outcome.outcome == FAILED
             self.journal.write(
                 address=change.address,
@@ -190,6 +193,10 @@ class PlanEvaluator:
             )
             outcomes.append(outcome)
         return outcomes, steps
+
+    def _api(self) -> ApiExecutor:
+        assert self.session.caps is not None
+        return ApiExecutor(self.session.conn.client, self.session.caps, self.session.plan)
 
 
 def _stale(saved: Plan, fresh: Plan) -> tuple[str, ...]:
@@ -271,7 +278,7 @@ def apply_environment(
     async def run(conn: Connection, lock_id: str) -> ApplyResult:
         ledger = Ledger.load(env.ledger, env_name)  # read under the lock
         session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
-        plan, _ = await session.plan()
+        plan, live = await session.plan()
         changes: tuple[ResourceChange, ...] = plan.pending
         refused: tuple[str, ...] = ()
         if options.saved_plan is not None:
@@ -286,7 +293,7 @@ def apply_environment(
                 raise ApplyCancelled("apply cancelled; nothing was changed")
         journal = Journal(journal_path_for(env.ledger), lock_id)
         evaluator = PlanEvaluator(session, journal, options)
-        outcomes, steps = evaluator.run(changes)
+        outcomes, steps = await evaluator.run(changes, live)
         runbook = (
             Runbook(env.name, env.globale_env, env.merchant_id, env.centra_domain, tuple(steps))
             if steps

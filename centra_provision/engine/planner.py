@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +22,20 @@ from centra_provision.engine.plan import Plan, ResourceChange
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest import secrets
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
+from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 
-# Kinds Centra's API can write, and the mutations (reference names) each needs.
-API_MUTATIONS: dict[str, tuple[str, ...]] = {}
+# What Centra's API can write, by (kind, action): the mutation (reference name) it takes.
+# Pricelist updates and deletes are missing on purpose: the reference does not transcribe
+# PricelistUpdatePayload or PricelistDeletePayload, so no valid document can ask for their
+# userErrors; they stay guided until it does.
+API_MUTATIONS: dict[tuple[str, str], str] = {
+    ("Pricelist", "create"): "createPricelist",
+    ("ShippingOption", "create"): "createShippingOption",
+    ("ShippingOption", "update"): "updateShippingOption",
+}
 
 
 class LivePrerequisiteError(ProvisionError):
@@ -65,11 +74,44 @@ def resolve_secrets(
     return out
 
 
-def executor_for(kind: str, caps: Capabilities, environment_executor: str) -> str:
-    needed = API_MUTATIONS.get(kind)
-    if needed and all(caps.has_mutation(m) for m in needed):
+def executor_for(kind: str, action: str, caps: Capabilities, environment_executor: str) -> str:
+    """API where the live schema has the mutation for this change, else the environment's."""
+    needed = API_MUTATIONS.get((kind, action))
+    if needed and caps.has_mutation(needed):
         return "api"
     return environment_executor
+
+
+def market_coverage(
+    env: EnvironmentConfig, resources: tuple[Resource, ...], live: LiveState
+) -> tuple[str, ...]:
+    """Guide, "Calculating Prices": every country a Global-e market serves needs an active
+    pricelist in the base currency (checked on live data, per store)."""
+    if not any(r.kind in ("Pricelist", "ShippingOption") for r in resources):
+        return ()
+    base = live.base_currency
+    own = {str(c).upper() for c in env.variables.get("ownMarkets", []) or []}
+    notes = []
+    for store in sorted({m["store"] for m in live.markets.values()}):
+        served = {
+            c for m in live.markets.values() if m["store"] == store for c in m["countries"]
+        } - own
+        covered = {
+            c
+            for (s, _), p in live.pricelists.items()
+            if s == store and p["status"] == "ACTIVE" and p["currency"] == base
+            for c in p["countries"]
+        }
+        missing = sorted(served - covered)
+        if missing:
+            shown = ", ".join(missing[:10]) + (
+                f", … {len(missing)} in all" if len(missing) > 10 else ""
+            )
+            notes.append(
+                f"warning: store {store}: {len(missing)} countries of Global-e markets "
+                f"have no active pricelist in the base currency {base}: {shown}"
+            )
+    return tuple(notes)
 
 
 def check_prerequisites(resources: tuple[Resource, ...], live: LiveState) -> None:
@@ -104,9 +146,9 @@ def build_plan(
     changes: list[ResourceChange] = []
     for res in sorted(resources, key=lambda r: (KINDS[r.kind].order, r.name, r.identity)):
         observation = KINDS[res.kind].observe(res, ctx)
-        changes.append(
-            resource_change(res, observation, ledger, executor_for(res.kind, caps, env.executor))
-        )
+        change = resource_change(res, observation, ledger, env.executor)
+        executor = executor_for(res.kind, change.action, caps, env.executor)
+        changes.append(dataclasses.replace(change, executor=executor))
     return Plan(
         environment=env.name,
         centra_url=shown_url,
@@ -116,6 +158,7 @@ def build_plan(
         discovered=tuple(caps.report()),
         requests=count.sent,
         other_requests=count.other,
+        notes=market_coverage(env, resources, live),
     )
 
 

@@ -11,7 +11,7 @@ from centra_provision.emulator.backoffice import Backoffice, BadRequest
 from centra_provision.emulator.seed import ALL_PERMISSIONS
 from centra_provision.engine.plan import ResourceChange
 from centra_provision.executors import DONE, FAILED, StepOutcome
-from centra_provision.resources import Resource, countries
+from centra_provision.resources import Resource, countries, pricelist
 from centra_provision.resources.attribute_type import definition_json
 from centra_provision.resources.base import CheckContext
 from centra_provision.resources.webhook_plugin import effective_url
@@ -136,3 +136,40 @@ class BackofficeExecutor:
                     "storeTypes": res.spec["storeTypes"],
                 }
             )
+
+    def _Pricelist(self, res: Resource, action: str) -> None:
+        store, name = res.identity
+        existing = next(
+            (
+                p
+                for p in self.office.snapshot()["pricelists"]
+                if p["name"] == name and p["storeId"] == self._store_id(store)
+            ),
+            None,
+        )
+        if action == "delete":
+            if existing is not None:
+                self.office.state.delete("pricelist", existing["id"])
+            return
+        body: dict[str, Any] = {
+            "name": name,
+            "status": res.spec["status"],
+            "store": store,
+            "currency": res.spec["currency"],
+            "countries": pricelist.desired_countries(res),
+        }
+        if "defaultShippingOption" in res.spec:
+            body["defaultShippingOption"] = res.spec["defaultShippingOption"]
+        if "comment" in res.spec:
+            body["comment"] = res.spec["comment"]
+        self.office.save_pricelist(body, existing["id"] if existing else None)
+
+    def _ShippingOption(self, res: Resource, action: str) -> None:
+        existing = [s for s in self.office.snapshot()["shippingOptions"] if s["name"] == res.name]
+        if action != "delete":
+            raise StepFailed(f"{res.address}: shipping options are changed through the API")
+        for option in existing:
+            self.office.state.delete("shipping_option", option["id"])
+
+    def _store_id(self, store: str) -> int:
+        return int(next(s["id"] for s in self.office.state.all("store") if s["name"] == store))

@@ -24,6 +24,8 @@ SCHEMA_KINDS = (
     "AttributeType",
     "TaxGroup",
     "IntegrationToken",
+    "Pricelist",
+    "ShippingOption",
 )
 
 

@@ -42,6 +42,8 @@ class MarkdownConsole:
         click.echo(f"### `provision plan`: `{plan.environment}`\n")
         click.echo(f"Centra: `{_cell(plan.centra_url)}`\n")
         click.echo(f"**{plan.summary_line()}**\n")
+        for note_line in plan.notes:
+            click.echo(f"> {_cell(note_line)}\n")
         if not plan.has_changes:
             click.echo("No changes. Live Centra matches the manifests.")
             return

@@ -66,6 +66,8 @@ class TextConsole:
                     f"      [dim]({hidden} unchanged field{'s' if hidden != 1 else ''} hidden)[/]"
                 )
             out.print()
+        for note_line in plan.notes:
+            out.print(f"[yellow]{escape(note_line)}[/]")
         if not plan.has_changes:
             out.print("No changes. Live Centra matches the manifests.")
         out.print(f"[bold]{plan.summary_line()}[/]")

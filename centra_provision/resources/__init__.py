@@ -6,6 +6,8 @@ from centra_provision.resources import (
     attribute_type,
     integration_token,
     order_api_plugin,
+    pricelist,
+    shipping_option,
     tax_group,
     webhook_plugin,
 )
@@ -19,6 +21,8 @@ KINDS: dict[str, ResourceKind] = {
         attribute_type.KIND,
         tax_group.KIND,
         integration_token.KIND,
+        pricelist.KIND,
+        shipping_option.KIND,
     )
 }
 

@@ -31,6 +31,16 @@ class LiveState:
     attribute_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     tax_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     probes: dict[str, int] = field(default_factory=dict)  # Order API uri -> HTTP status
+    markets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> id, store, ...
+    pricelists: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    shipping_options: dict[str, int] = field(default_factory=dict)  # name -> id
+    currencies: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> id, isBase
+    # shipping option name -> {"status": bool, "uri": bool, ..., "stores": {name: bool}}
+    shipping_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def base_currency(self) -> str | None:
+        return next((c for c, v in self.currencies.items() if v["isBase"]), None)
 
     def add_page(self, data: dict[str, Any]) -> None:
         """Fold one page of the ReadLive query into the state."""
@@ -61,6 +71,29 @@ class LiveState:
                     for r in g["rules"]
                 },
             }
+        self.add_catalogue(data)
+
+    def add_catalogue(self, data: dict[str, Any]) -> None:
+        """Markets, pricelists, shipping options and currencies of one ReadLive page."""
+        for m in data.get("markets") or []:
+            self.markets[m["name"]] = {
+                "id": m["id"],
+                "store": m["store"]["name"],
+                "countries": sorted(c["code"] for c in m["assignedToCountries"]),
+            }
+        for p in data.get("pricelists") or []:
+            default = p.get("defaultShippingOption")
+            self.pricelists[(p["store"]["name"], p["name"])] = {
+                "id": p["id"],
+                "status": p["status"],
+                "currency": p["currency"]["code"],
+                "countries": sorted(c["code"] for c in p["assignedToCountries"]),
+                "defaultShippingOption": default["name"] if default else None,
+            }
+        for s in data.get("shippingOptions") or []:
+            self.shipping_options[s["name"]] = s["id"]
+        for c in data.get("currencies") or []:
+            self.currencies[c["code"]] = {"id": c["id"], "isBase": c["isBase"]}
 
     def add_plugins(self, store: str, kind: str, rows: list[dict[str, Any]]) -> None:
         self.plugins.setdefault((store, kind), []).extend(rows)
