@@ -58,7 +58,8 @@ def _no_secret_in(*texts: str) -> None:
 def test_local_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["apply", "-e", "local", "--auto-approve"], capsys)
     assert (code, err) == (0, "")
-    assert out.count("done     ") == 7
+    assert out.count("done     ") == 9  # 7 by the back office, 2 by API mutation
+    assert "done     ShippingOption/GE Express (create, api)" in out
     assert "Converged: live Centra matches the manifests." in out
     code, out, _ = run(["plan", "-e", "local", "--detailed-exitcode"], capsys)
     assert code == 0 and "No changes." in out
@@ -68,7 +69,7 @@ def test_local_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert plugin["secretKey"]["fingerprint"].startswith("hmac-sha256:")
     journal = (workdir / ".provision" / "local.ledger.journal.jsonl").read_text()
     phases = [json.loads(line)["phase"] for line in journal.splitlines()]
-    assert phases == ["begin", "end"] * 7
+    assert phases == ["begin", "end"] * 9
     _no_secret_in(out, json.dumps(ledger), journal)
     code, out, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
     assert code == 0 and "Apply: 0 done" in out  # nothing to do the second time

@@ -74,19 +74,16 @@ def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixt
         "IntegrationToken/Global-e integration",
     ):
         assert f"+ {address}  (executor: backoffice)" in out
-    assert out.rstrip().endswith("Plan: 7 to create, 0 to update, 0 to delete; 7 guided, 0 by API")
+    assert "+ ShippingOption/GE Express  (executor: api)" in out
+    assert "+ Pricelist/Wholesale SEK  (executor: api)" in out
+    assert "Pricelist/Global-e SEK" not in out  # the seed already matches it
+    assert out.rstrip().endswith("Plan: 9 to create, 0 to update, 0 to delete; 7 guided, 2 by API")
     assert (workdir / ".provision" / "local-centra.sqlite").exists()
     code, out, _ = run(["plan", "-e", "local", "--format", "json"], capsys)
     body = json.loads(out)
     assert code == 0 and body["formatVersion"] == 1
-    assert body["summary"] == {
-        "create": 7,
-        "update": 0,
-        "delete": 0,
-        "no-op": 0,
-        "guided": 7,
-        "api": 0,
-    }
+    assert body["summary"] == {"create": 9, "update": 0, "delete": 0, "no-op": 1,
+                               "guided": 7, "api": 2}
     assert body["requests"] == 3  # introspection, ReadLive, PluginsInStore
 
 
