@@ -82,8 +82,14 @@ def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixt
     code, out, _ = run(["plan", "-e", "local", "--format", "json"], capsys)
     body = json.loads(out)
     assert code == 0 and body["formatVersion"] == 1
-    assert body["summary"] == {"create": 9, "update": 0, "delete": 0, "no-op": 1,
-                               "guided": 7, "api": 2}
+    assert body["summary"] == {
+        "create": 9,
+        "update": 0,
+        "delete": 0,
+        "no-op": 1,
+        "guided": 7,
+        "api": 2,
+    }
     assert body["requests"] == 3  # introspection, ReadLive, PluginsInStore
 
 

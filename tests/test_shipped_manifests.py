@@ -45,16 +45,18 @@ GUIDE_VOUCHER_DETAILS = (
 def test_shipped_environment_is_valid(env: str) -> None:
     state = load_desired_state(ROOT, env)
     extra = ["Pricelist/Global-e SEK", "Pricelist/Wholesale SEK", "ShippingOption/GE Express"]
-    assert sorted(r.address for r in state.resources) == sorted([
-        *(extra if env == "local" else []),
-        "AttributeType/ge_customer_coupon",
-        "AttributeType/ge_order_details",
-        "AttributeType/ge_voucher_details",
-        "IntegrationToken/Global-e integration",
-        "OrderApiPlugin/GE Order API",
-        "TaxGroup/GE Local VAT",
-        "WebhookPlugin/GE Integration Webhooks",
-    ])
+    assert sorted(r.address for r in state.resources) == sorted(
+        [
+            *(extra if env == "local" else []),
+            "AttributeType/ge_customer_coupon",
+            "AttributeType/ge_order_details",
+            "AttributeType/ge_voucher_details",
+            "IntegrationToken/Global-e integration",
+            "OrderApiPlugin/GE Order API",
+            "TaxGroup/GE Local VAT",
+            "WebhookPlugin/GE Integration Webhooks",
+        ]
+    )
 
 
 def _by_address(env: str) -> dict[str, dict]:  # type: ignore[type-arg]
