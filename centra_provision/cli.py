@@ -236,6 +236,141 @@ def _read_json(path: Path) -> object:
 @cli.command()
 @env_option
 @manifests_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of stdout.",
+)
+@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: str | None) -> int:
+    """Compare live Centra with the manifests on what Centra can show, for scheduled CI.
+
+    Also reports write-only fields whose manifest value changed since the ledger recorded
+    them. Exit 0 no drift, 2 drift, 1 error. With $GITHUB_STEP_SUMMARY set, a Markdown table
+    is appended to it.
+    """
+    import os
+
+    from centra_provision.engine.drift import drift_environment
+    from centra_provision.engine.planner import PlanOptions
+    from centra_provision.render import console_for
+    from centra_provision.render.junit import junit_xml
+    from centra_provision.render.markdown import drift_markdown
+
+    report = drift_environment(manifests, env, PlanOptions(url_override=centra_url))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(drift_markdown(report))
+    if fmt == "junit" or output is not None:
+        text = (
+            junit_xml(report)
+            if fmt == "junit"
+            else _captured(lambda: console_for(fmt).drift(report))
+        )
+        if output is not None:
+            output.write_text(text)
+        else:
+            click.echo(text, nl=False)
+    else:
+        console_for(fmt).drift(report)
+    return EXIT_CHANGES if report.drifted else 0
+
+
+def _captured(render: Callable[[], None]) -> str:
+    """What a renderer prints, as text (for --output)."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        render()
+    return buffer.getvalue()
+
+
+@cli.command("diff-env")
+@manifests_option
+@click.argument("env_a")
+@click.argument("env_b")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def diff_env(manifests: Path, env_a: str, env_b: str, fmt: str) -> int:
+    """Show where two environments' desired configuration differs.
+
+    Hosts, merchant ids, domains and secret references are expected to differ; anything else
+    is flagged as a possible promotion mistake (exit 2).
+    """
+    import json
+    from dataclasses import asdict
+
+    from centra_provision.engine.envdiff import diff_environments
+    from centra_provision.render.plan_text import value
+
+    diffs = diff_environments(manifests, env_a, env_b)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(d) for d in diffs], indent=2, default=str))
+    else:
+        for d in diffs:
+            flag = "expected " if d.expected else "CHECK    "
+            click.echo(
+                f"{flag} {d.path}\n           {env_a}: {value(d.a)}\n"
+                f"           {env_b}: {value(d.b)}"
+            )
+        surprising = sum(not d.expected for d in diffs)
+        click.echo(
+            f"{len(diffs)} differences, {surprising} possible promotion mistake"
+            f"{'s' if surprising != 1 else ''}"
+        )
+    return EXIT_CHANGES if any(not d.expected for d in diffs) else 0
+
+
+@cli.command()
+@env_option
+@manifests_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True
+)
+def storefront(env: str, manifests: Path, fmt: str) -> int:
+    """Print the Global-e module script and CSS tags for the environment's storefront."""
+    import json
+
+    from centra_provision.globale import storefront as tags
+    from centra_provision.manifest.desired import load_desired_state
+
+    config = load_desired_state(manifests, env).environment
+    found = tags(config.globale_env, config.merchant_id)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "environment": config.name,
+                    "globaleEnvironment": config.globale_env,
+                    "merchantId": config.merchant_id,
+                    **found,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(
+            f"<!-- Global-e module ({config.globale_env}, merchant {config.merchant_id}):"
+            " put both in the page head -->"
+        )
+        click.echo(found["css"])
+        click.echo(found["script"])
+    return 0
+
+
+@cli.command()
+@env_option
+@manifests_option
 @click.argument("addresses", nargs=-1, required=True, metavar="KIND/NAME...")
 @click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
 def attest(env: str, manifests: Path, addresses: tuple[str, ...], centra_url: str | None) -> int:

@@ -34,3 +34,28 @@ def environment_of_host(host: str) -> str | None:
         if host in (hosts.webhooks, hosts.gem):
             return name
     return None
+
+
+# The guide's "Storefront Configuration": the module script, loaded asynchronously, and CSS.
+_SCRIPT = """<script id="globaleScript">
+(function () {{
+var s = document.createElement('script');
+s.type = 'text/javascript';
+s.async = true;
+s.src = '//{host}/includes/js/{merchant_id}';
+document.getElementsByTagName('head')[0].appendChild(s);
+}})();
+</script>"""
+_CSS = '<link id="GEPIStyles" rel="stylesheet" href="//{host}/includes/css/{merchant_id}" />'
+
+
+def storefront(globale_env: str, merchant_id: int) -> dict[str, str]:
+    """The GEM script and CSS tags for one environment and merchant, as the guide gives them
+    (integration hosts for QA-INT, production hosts for PROD)."""
+    host = HOSTS[globale_env].gem
+    return {
+        "scriptUrl": f"//{host}/includes/js/{merchant_id}",
+        "cssUrl": f"//{host}/includes/css/{merchant_id}",
+        "script": _SCRIPT.format(host=host, merchant_id=merchant_id),
+        "css": _CSS.format(host=host, merchant_id=merchant_id),
+    }

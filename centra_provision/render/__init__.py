@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
+    from centra_provision.engine.drift import DriftReport
     from centra_provision.engine.plan import Plan
     from centra_provision.errors import ProvisionError
     from centra_provision.manifest.catalog import EnvironmentSummary
@@ -27,6 +28,8 @@ class Console(Protocol):
     def plan(self, plan: Plan, verbose: bool = False) -> None: ...
 
     def apply_result(self, result: ApplyResult) -> None: ...
+
+    def drift(self, report: DriftReport) -> None: ...
 
 
 def console_for(fmt: str) -> Console:

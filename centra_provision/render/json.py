@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from centra_provision.engine.apply import ApplyResult
+from centra_provision.engine.drift import DriftReport
 from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
@@ -16,7 +17,7 @@ from centra_provision.manifest.desired import DesiredState
 
 
 def _emit(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=True))
+    click.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
 class JsonConsole:
@@ -66,5 +67,32 @@ class JsonConsole:
                 "converged": not result.final.has_changes,
                 "remaining": [c.address for c in result.final.pending],
                 "exitCode": result.exit_code,
+            }
+        )
+
+    def drift(self, report: DriftReport) -> None:
+        _emit(
+            {
+                "environment": report.environment,
+                "centraUrl": report.centra_url,
+                "drifted": len(report.drifted),
+                "notes": list(report.notes),
+                "resources": [
+                    {
+                        "address": i.address,
+                        "drifted": i.drifted,
+                        "reason": i.reason,
+                        "fields": [
+                            {
+                                "path": f.path,
+                                "observed": f.observed,
+                                "centra": "(sensitive)" if f.sensitive else f.before,
+                                "manifests": "(sensitive)" if f.sensitive else f.after,
+                            }
+                            for f in i.fields
+                        ],
+                    }
+                    for i in report.items
+                ],
             }
         )

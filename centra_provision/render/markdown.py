@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from centra_provision.engine.apply import ApplyResult
+from centra_provision.engine.drift import DriftReport
 from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
@@ -74,3 +75,23 @@ class MarkdownConsole:
             click.echo(f"| {o.outcome} | `{_cell(o.address)}` | {o.action} | {o.executor} |")
         if result.runbook is not None:
             click.echo("\n" + result.runbook.markdown())
+
+    def drift(self, report: DriftReport) -> None:
+        click.echo(drift_markdown(report), nl=False)
+
+
+def drift_markdown(report: DriftReport) -> str:
+    """A compact table, fit for a PR comment or $GITHUB_STEP_SUMMARY."""
+    n = len(report.drifted)
+    lines = [
+        f"### `provision drift`: `{report.environment}`",
+        "",
+        f"**{n} of {len(report.items)} resources differ from the manifests**",
+        "",
+    ]
+    lines += [f"> {_cell(note_line)}" for note_line in report.notes]
+    lines += ["| | resource | drift |", "|---|---|---|"]
+    for item in report.items:
+        mark = "❌" if item.drifted else "✅"
+        lines.append(f"| {mark} | `{_cell(item.address)}` | {_cell(item.reason or 'in sync')} |")
+    return "\n".join(lines) + "\n"

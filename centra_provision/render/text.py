@@ -7,11 +7,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from centra_provision.engine.apply import ApplyResult
+from centra_provision.engine.drift import DriftReport
 from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
 from centra_provision.manifest.desired import DesiredState
-from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note
+from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note, value
 
 
 class TextConsole:
@@ -107,3 +108,23 @@ class TextConsole:
                 )
         else:
             out.print("Converged: live Centra matches the manifests.")
+
+    def drift(self, report: DriftReport) -> None:
+        out = Console(highlight=False, soft_wrap=True)
+        out.print(f"Centra: {escape(report.centra_url)} (environment {escape(report.environment)})")
+        for item in report.items:
+            if not item.drifted:
+                out.print(f"[green]in sync[/]  {escape(item.address)}")
+                continue
+            out.print(f"[red]drift[/]    {escape(item.address)}: {escape(item.reason)}")
+            for f in item.fields:
+                before = "(sensitive)" if f.sensitive else value(f.before)
+                after = "(sensitive)" if f.sensitive else value(f.after)
+                out.print(
+                    f"           {escape(f.path)}: Centra {escape(before)}, manifests "
+                    f"{escape(after)}"
+                )
+        for line in report.notes:
+            out.print(f"[yellow]{escape(line)}[/]")
+        n = len(report.drifted)
+        out.print(f"[bold]Drift: {n} of {len(report.items)} resources differ from the manifests[/]")

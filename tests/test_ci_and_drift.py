@@ -1,0 +1,236 @@
+"""Drift for scheduled CI (text, JSON, JUnit, Markdown, step summary), the example pipelines,
+environment listings, environment diffs and storefront tags."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+from centra_setup import configure, record_write_only
+from emulator_harness import EmulatorClient, served
+
+from centra_provision.cli import cli, main
+from centra_provision.emulator.app import Emulator
+from centra_provision.engine.ledger import Ledger
+from centra_provision.manifest.desired import load_desired_state
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "drift-order-api-secret"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(info.value.code or 0), out, err
+
+
+@pytest.fixture
+def converged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
+    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    emulator = Emulator(":memory:", products=0)
+    desired = load_desired_state(tmp_path / "manifests", "qa-int")
+    configure(emulator, desired, SECRET)
+    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
+    with served(emulator) as url:
+        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
+        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
+        yield EmulatorClient(emulator, url)
+    emulator.state.close()
+
+
+def test_drift_names_hand_changes_and_clears_on_revert(
+    converged: EmulatorClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["drift", "-e", "qa-int"], capsys)[0] == 0
+    office = converged.emulator.backoffice
+    rule = office.state.all("tax_rule")[0]
+    hook = next(p for p in office.state.all("plugin") if p["type"] == "WEBHOOKS")
+    office.save_tax_rule({"rate": 12.5}, None, rule["id"])
+    office.save_plugin({"status": "INACTIVE"}, hook["id"])
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, _ = run(["drift", "-e", "qa-int", "--format", "junit"], capsys)
+    assert code == 2
+    root = ET.fromstring(out.split("\n", 1)[1])
+    assert root.tag == "testsuites" and root.get("failures") == "2"
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("tests") == "7"
+    failures = {case.get("name"): case.find("failure") for case in suite.iter("testcase")}
+    assert failures["GE Local VAT"].get("message") == (  # type: ignore[union-attr]
+        "TaxGroup/GE Local VAT: differs in rules[GE Local VAT].rate"
+    )
+    assert failures["GE Local VAT"].text == "rules[GE Local VAT].rate: 12.5 -> 25"  # type: ignore[union-attr]
+    assert failures["GE Integration Webhooks"].get("message") == (  # type: ignore[union-attr]
+        "WebhookPlugin/GE Integration Webhooks: differs in status"
+    )
+    assert sum(f is None for f in failures.values()) == 5
+    table = summary.read_text()
+    assert "| ❌ | `TaxGroup/GE Local VAT` | differs in rules[GE Local VAT].rate |" in table
+    code, out, _ = run(["drift", "-e", "qa-int", "--format", "json"], capsys)
+    assert code == 2 and json.loads(out)["drifted"] == 2
+    office.save_tax_rule({"rate": 25}, None, rule["id"])
+    office.save_plugin({"status": "ACTIVE"}, hook["id"])
+    code, out, _ = run(["drift", "-e", "qa-int", "--format", "junit", "--output", "d.xml"], capsys)
+    assert (code, out) == (0, "")
+    assert ET.parse(tmp_path / "d.xml").getroot().get("failures") == "0"
+
+
+def test_drift_counts_write_only_changes_since_the_ledger(
+    converged: EmulatorClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "manifests" / "base" / "order-api-plugin.yaml"
+    path.write_text(path.read_text().replace("stockUpdates: Physical", "stockUpdates: Available"))
+    code, out, _ = run(["drift", "-e", "qa-int"], capsys)
+    assert code == 2
+    assert "drift    OrderApiPlugin/GE Order API: differs in stockUpdates" in out
+    assert "in sync  TaxGroup/GE Local VAT" in out
+
+
+def test_drift_markdown_output_file(
+    converged: EmulatorClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        ["drift", "-e", "qa-int", "--format", "markdown", "--output", "d.md"], capsys
+    )
+    assert (code, out) == (0, "")
+    assert "**0 of 7 resources differ from the manifests**" in (tmp_path / "d.md").read_text()
+
+
+def _commands(node: Any) -> Iterator[str]:
+    """Every shell line under `run:` (GitHub) or `script:` (GitLab) in a workflow."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "run" and isinstance(value, str):
+                yield from value.splitlines()
+            elif key == "script" and isinstance(value, list):
+                yield from (str(v) for v in value)
+            else:
+                yield from _commands(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _commands(item)
+
+
+def _check_invocation(tokens: list[str]) -> None:
+    command: click.Command = cli
+    args = tokens[1:]
+    while isinstance(command, click.Group) and args and not args[0].startswith("-"):
+        found = command.commands.get(args[0])
+        assert found is not None, f"no command {args[0]!r} in {' '.join(tokens)}"
+        command, args = found, args[1:]
+    assert not isinstance(command, click.Group), " ".join(tokens)
+    known = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
+    for arg in args:
+        if arg.startswith("-"):
+            assert arg.split("=")[0] in known, f"unknown option {arg} in {' '.join(tokens)}"
+
+
+SEPARATORS = {";", "&&", "||", "|", "&", "(", ")"}
+REDIRECTS = {">", ">>", "<", "2>"}
+
+
+def _simple_commands(line: str) -> Iterator[list[str]]:
+    """Shell words per simple command: split on ; && || | and drop redirections."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>()")
+    lexer.whitespace_split = True
+    current: list[str] = []
+    skip_next = False
+    for token in lexer:
+        if skip_next:
+            skip_next = False
+        elif token in SEPARATORS:
+            yield current
+            current = []
+        elif token in REDIRECTS:
+            skip_next = True
+        else:
+            current.append(token)
+    yield current
+
+
+EXAMPLES = sorted([*(REPO / "examples" / "ci").rglob("*.yml")])
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_pipelines_name_only_real_commands(path: Path) -> None:
+    workflow = yaml.safe_load(path.read_text())
+    assert isinstance(workflow, dict)
+    seen = 0
+    for line in _commands(workflow):
+        for tokens in _simple_commands(line):
+            if tokens and tokens[0] in ("provision", "$(provision"):
+                _check_invocation(["provision", *tokens[1:]])
+                seen += 1
+    assert seen >= 1
+    secret_lines = [
+        line.strip()
+        for line in path.read_text().splitlines()
+        if ("TOKEN:" in line or "SECRET:" in line) and not line.strip().startswith("#")
+    ]
+    assert all("${{ secrets." in line for line in secret_lines), secret_lines  # never literal
+
+
+def test_gitlab_example_is_included() -> None:
+    assert any(p.name == ".gitlab-ci.yml" for p in EXAMPLES)
+
+
+def test_envs_for_ci_matrices(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["envs", "--manifests", str(REPO / "manifests")], capsys)
+    assert (code, out) == (
+        0,
+        "local\tQA-INT merchant 1808\nprod\tPROD merchant 999999\nqa-int\tQA-INT merchant 1808\n",
+    )
+
+
+def test_diff_env(capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(REPO / "manifests")
+    code, out, _ = run(["diff-env", "qa-int", "prod", "--manifests", root], capsys)
+    assert code == 0 and out.rstrip().endswith("8 differences, 0 possible promotion mistakes")
+    code, out, _ = run(
+        ["diff-env", "local", "qa-int", "--manifests", root, "--format", "json"], capsys
+    )
+    diffs = {d["path"]: d for d in json.loads(out)}
+    assert code == 2
+    assert diffs["ShippingOption/GE Express.uri"] == {
+        "path": "ShippingOption/GE Express.uri",
+        "a": "ge-express",
+        "b": None,
+        "expected": False,
+    }
+    assert diffs["Environment/centra.url"]["expected"] is True
+
+
+@pytest.mark.parametrize(
+    ("env", "host", "merchant"),
+    [("qa-int", "intgepi.bglobale.com", 1808), ("prod", "gepi.global-e.com", 999999)],
+)
+def test_storefront_tags(
+    env: str, host: str, merchant: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["storefront", "-e", env, "--manifests", str(REPO / "manifests")], capsys)
+    assert code == 0
+    assert f"s.src = '//{host}/includes/js/{merchant}';" in out
+    assert "s.async = true;" in out
+    assert (
+        f'<link id="GEPIStyles" rel="stylesheet" href="//{host}/includes/css/{merchant}" />' in out
+    )
+    code, out, _ = run(
+        ["storefront", "-e", env, "--manifests", str(REPO / "manifests"), "--format", "json"],
+        capsys,
+    )
+    assert json.loads(out)["scriptUrl"] == f"//{host}/includes/js/{merchant}"
