@@ -296,6 +296,32 @@ def _captured(render: Callable[[], None]) -> str:
     return buffer.getvalue()
 
 
+@cli.command("import")
+@env_option
+@manifests_option
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="imported",
+    show_default=True,
+    help="Manifest root to write (the environment folder goes inside).",
+)
+@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+def import_(env: str, manifests: Path, output: Path, centra_url: str | None) -> int:
+    """Write manifests for what live Centra already has (adopt a hand-configured merchant).
+
+    Write-only settings become commented placeholders, never guesses.
+    """
+    from centra_provision.engine.importer import import_environment
+
+    docs = import_environment(manifests, env, output, centra_url)
+    for doc in docs:
+        click.echo(f"imported {doc.kind}/{doc.name} -> {output / env / doc.file}")
+    click.echo(f"{len(docs)} resources written under {output / env}")
+    return 0
+
+
 @cli.command("diff-env")
 @manifests_option
 @click.argument("env_a")

@@ -234,3 +234,35 @@ def test_storefront_tags(
         capsys,
     )
     assert json.loads(out)["scriptUrl"] == f"//{host}/includes/js/{merchant}"
+
+
+def test_import_round_trip(
+    converged: EmulatorClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["import", "-e", "qa-int", "--output", "imported"], capsys)
+    assert code == 0
+    assert out.rstrip().endswith("resources written under imported/qa-int")
+    plugin_text = (tmp_path / "imported" / "qa-int" / "plugins.yaml").read_text()
+    docs = list(yaml.safe_load_all(plugin_text))
+    order_api = next(d for d in docs if d["kind"] == "OrderApiPlugin")
+    assert order_api["spec"] == {"store": "Retail", "status": "ACTIVE"}  # nothing guessed
+    assert (
+        "  # uri: <URI>\n" in plugin_text and "  # secretKey: {fromEnv: <ENV VAR>}" in plugin_text
+    )
+    tax = yaml.safe_load((tmp_path / "imported" / "qa-int" / "tax-groups.yaml").read_text())
+    assert tax["spec"]["rules"][0]["rate"] == 25.0
+    assert len(tax["spec"]["rules"][0]["countries"]) == 248
+    code, _, _ = run(["validate", "-e", "qa-int", "--manifests", "imported"], capsys)
+    assert code == 0
+    code, out, _ = run(["drift", "-e", "qa-int", "--manifests", "imported"], capsys)
+    assert code == 0 and "Drift: 0 of " in out
+    code, out, _ = run(
+        ["plan", "-e", "qa-int", "--manifests", "imported", "--format", "json"], capsys
+    )
+    changed_observed = [
+        (c["address"], f["path"])
+        for c in json.loads(out)["changes"]
+        for f in c["fields"]
+        if f["observed"] and f["status"] != "unchanged"
+    ]
+    assert code == 0 and changed_observed == []

@@ -92,7 +92,7 @@ async def _check_shipping_options(
             {
                 "id": [oid],
                 "status": [res.spec["status"]],
-                "uri": res.spec["uri"],
+                "uri": res.spec.get("uri", ""),
                 "currencyId": [currency],
                 "storeType": res.spec["storeType"],
             },
@@ -188,3 +188,61 @@ async def _probe_order_apis(
         live.probes[uri] = response.status_code
 
     await asyncio.gather(*(probe(uri, secret) for uri, secret in probes.items()))
+
+
+async def read_everything(client: CentraClient, caps: Capabilities) -> LiveState:
+    """All of it, for `provision import`: every list ReadLive knows, every store's plugins,
+    and what the filters can tell about each shipping option."""
+    live = LiveState()
+    await _read_pages(client, caps, live, set(READ_FLAGS))
+    if live.stores:
+        await _read_plugins(client, caps, live, sorted(live.stores))
+    if live.shipping_options:
+        await _probe_shipping_options(client, caps, live)
+    return live
+
+
+async def _probe_shipping_options(
+    client: CentraClient, caps: Capabilities, live: LiveState
+) -> None:
+    """Without desired values, try each candidate: one alias answers for each value."""
+    docs = []
+    variables: dict[str, Any] = {}
+    meaning: dict[str, tuple[str, str, Any]] = {}
+    for name, oid in live.shipping_options.items():
+        candidates: list[tuple[str, Any, dict[str, Any]]] = [
+            *(("status", s, {"status": [s]}) for s in ("ACTIVE", "INACTIVE")),
+            *(("storeType", t, {"storeType": t}) for t in ("DIRECT_TO_CONSUMER", "WHOLESALE")),
+            *(("currency", code, {"currencyId": [c["id"]]}) for code, c in live.currencies.items()),
+        ]
+        for i, (field, value, values) in enumerate(candidates):
+            key = f"o{oid}c{i}"
+            docs.append(
+                operations.keep_roots(
+                    operations.instance(operations.load("shipping_option_checks"), key),
+                    {f"{key}_{field}"},
+                )
+            )
+            variables.update({f"id_{key}": [oid], **{f"{k}_{key}": v for k, v in values.items()}})
+            meaning[f"{key}_{field}"] = (name, field, value)
+        for store in live.stores.values():
+            key = f"o{oid}s{store.id}"
+            docs.append(operations.instance(operations.load("shipping_option_in_store"), key))
+            variables.update({f"id_{key}": [oid], f"storeId_{key}": [store.id]})
+            meaning[f"{key}_inStore"] = (name, "stores", store.name)
+        for market_name, market in live.markets.items():
+            key = f"o{oid}m{market['id']}"
+            docs.append(operations.instance(operations.load("shipping_option_in_market"), key))
+            variables.update({f"id_{key}": [oid], f"marketId_{key}": [market["id"]]})
+            meaning[f"{key}_inMarket"] = (name, "markets", market_name)
+    doc = caps.prepare(operations.combine("ShippingOptionProbe", docs))
+    data = await client.execute(
+        operations.text(doc), variables, operation_name="ShippingOptionProbe"
+    )
+    for key, rows in data.items():
+        name, field, value = meaning[key]
+        found = live.shipping_checks.setdefault(name, {"stores": {}, "markets": {}})
+        if field in ("stores", "markets"):
+            found[field][value] = bool(rows)
+        elif rows:
+            found[f"value:{field}"] = value

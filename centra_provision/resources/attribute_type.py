@@ -36,14 +36,12 @@ def check_name(res: Resource, _ctx: CheckContext) -> Iterable[Diagnostic]:
 
 def definition_json(spec: Mapping[str, Any]) -> str:
     """The attribute-type definition as Centra's back office takes it (guide format)."""
-    ordered = {
-        "desc": spec["desc"],
-        "readonly": bool(spec.get("readonly", False)),
-        "group": spec["group"],
-        "elements": {
-            key: {"type": element["type"], "desc": element["desc"]}
-            for key, element in spec["elements"].items()
-        },
+    ordered: dict[str, Any] = {"desc": spec["desc"], "readonly": bool(spec.get("readonly", False))}
+    if "group" in spec:
+        ordered["group"] = spec["group"]
+    ordered["elements"] = {
+        key: {**({"type": element["type"]} if "type" in element else {}), "desc": element["desc"]}
+        for key, element in spec["elements"].items()
     }
     return json.dumps(ordered, ensure_ascii=False)
 
@@ -57,13 +55,15 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     fields = [
         FieldState("desc", res.spec["desc"], True, entry["description"] if entry else None),
         FieldState("readonly", bool(res.spec.get("readonly", False)), False),
-        FieldState("group", res.spec["group"], False),
     ]
+    if "group" in res.spec:
+        fields.append(FieldState("group", res.spec["group"], False))
     for key, element in res.spec["elements"].items():
         fields.append(
             FieldState(f"elements.{key}.desc", element["desc"], True, live_elements.get(key))
         )
-        fields.append(FieldState(f"elements.{key}.type", element["type"], False))
+        if "type" in element:
+            fields.append(FieldState(f"elements.{key}.type", element["type"], False))
     for key in sorted(set(live_elements) - set(res.spec["elements"])):
         fields.append(FieldState(f"elements.{key}.desc", None, True, live_elements[key]))
     return Observation(entry is not None, entry, tuple(fields))

@@ -63,20 +63,17 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     probe = ctx.live.probes.get(uri) if entry and entry["status"] == "ACTIVE" else None
     fields = [FieldState("status", status, True, entry["status"] if entry else None)]
     uri_seen = probe in (200, 401)
-    fields.append(FieldState("uri", uri, uri_seen, uri if uri_seen else None))
-    secret_value = getattr(secret, "value", None)
-    fields.append(
-        FieldState(
-            "secretKey",
-            secret_value,
-            probe in (200, 401),
-            secret_value if probe == 200 else "(differs)" if probe == 401 else None,
-            sensitive=True,
-            unavailable=getattr(secret, "problem", "secret not resolved")
-            if secret_value is None
-            else None,
+    if uri is not None:
+        fields.append(FieldState("uri", uri, uri_seen, uri if uri_seen else None))
+    if "secretKey" in res.spec:
+        value = getattr(secret, "value", None)
+        live_secret = value if probe == 200 else "(differs)" if probe == 401 else None
+        problem = getattr(secret, "problem", "secret not resolved") if value is None else None
+        fields.append(
+            FieldState(
+                "secretKey", value, uri_seen, live_secret, sensitive=True, unavailable=problem
+            )
         )
-    )
     fields += [FieldState(p, v, False) for p, v in flatten(spec)]
     live = {"id": entry["id"], "status": entry["status"], "probe": probe} if entry else None
     return Observation(entry is not None, live, tuple(fields))

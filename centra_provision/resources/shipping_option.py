@@ -32,6 +32,8 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     spec = res.spec
     fields = []
     for path in CHECKED:
+        if path not in spec:
+            continue
         seen = checks.get(path)
         live = spec[path] if seen else ("(differs)" if seen is False else None)
         fields.append(FieldState(path, spec[path], True, live))

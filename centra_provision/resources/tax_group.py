@@ -149,7 +149,7 @@ def _rule_steps(rule: dict[str, Any]) -> list[str]:
         f"Name: {rule['name']}",
         f"Tax display name: {rule['displayName']}",
         f"Tax code: {rule['code']}",
-        f"Apply tax per: Select {rule['applyTaxPer']}",
+        *([f"Apply tax per: Select {rule['applyTaxPer']}"] if "applyTaxPer" in rule else []),
         f"Geolocation: {geo}",
         *(text(rule[key]) for key, text in optional if key in rule),
         f"Tax rate: {percent(rule['rate'])}",
