@@ -322,6 +322,90 @@ def import_(env: str, manifests: Path, output: Path, centra_url: str | None) -> 
     return 0
 
 
+@cli.group()
+def catalog() -> None:
+    """The initial catalog Global-e needs (the guide's "Extracting the Initial Catalog")."""
+
+
+@catalog.command("export")
+@env_option
+@manifests_option
+@click.option("-o", "--output", "output", required=True, help="CSV file to write, or - for stdout.")
+@click.option("--store-id", type=int, default=1, show_default=True)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    default=("ACTIVE",),
+    show_default=True,
+    type=click.Choice(["ACTIVE", "INACTIVE"]),
+)
+@click.option("--page-size", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=6,
+    show_default=True,
+    help="Pages in flight at once (the rate limiter still bounds requests).",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+def catalog_export(
+    env: str,
+    manifests: Path,
+    output: str,
+    store_id: int,
+    statuses: tuple[str, ...],
+    page_size: int,
+    concurrency: int,
+    resume: bool,
+    centra_url: str | None,
+) -> int:
+    """Export the catalog CSV: one row per product size of each display in the store."""
+    from centra_provision.catalog import ExportOptions, export_catalog
+
+    options = ExportOptions(
+        output=output,
+        store_id=store_id,
+        statuses=statuses,
+        page_size=page_size,
+        resume=resume,
+        concurrency=concurrency,
+        url_override=centra_url,
+    )
+    if sys.stderr.isatty() and output != "-":
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed} pages"),
+            TextColumn("{task.fields[rate]:.1f} pages/s"),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("exporting", total=None, rate=0.0)
+
+            def tick(pages: int) -> None:
+                elapsed = bar.tasks[0].elapsed or 1e-9
+                bar.update(task, completed=pages, rate=pages / elapsed)
+
+            result = export_catalog(manifests, env, options, tick)
+    else:
+        result = export_catalog(manifests, env, options)
+    changed = (
+        f"; {result.changed_during_export} changed during the export and were caught up"
+        if result.changed_during_export
+        else ""
+    )
+    click.echo(
+        f"Exported {result.rows} rows for {result.products} products ({result.pages} "
+        f"pages of {page_size}, sort {result.sort}, {result.requests} requests{changed})",
+        err=True,
+    )
+    return 0
+
+
 @cli.command("diff-env")
 @manifests_option
 @click.argument("env_a")
