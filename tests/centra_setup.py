@@ -4,11 +4,11 @@ Centra and against deliberate drift."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.ledger import Ledger
+from centra_provision.executors.backoffice import plain as _plain
 from centra_provision.manifest.desired import DesiredState, check_context
 from centra_provision.resources import KINDS, countries
 from centra_provision.resources.base import ObserveContext
@@ -71,13 +71,3 @@ def record_write_only(ledger: Ledger, desired: DesiredState, secret: str) -> Non
                 value = secret if state.path == "secretKey" else state.desired
                 ledger.remember(res.address, state.path, value, "test")
     ledger.save()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

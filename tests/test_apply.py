@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from centra_setup import configure
+from clikit import run
 from emulator_harness import EmulatorClient, served
 
-from centra_provision.cli import main
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, apply_environment
 from centra_provision.engine.lock import apply_lock, lock_path_for
@@ -31,13 +31,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("CENTRA_QA_INT_TOKEN", "PROVISION_CENTRA_URL", "CENTRA_LOCAL_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -15,22 +15,16 @@ import click
 import pytest
 import yaml
 from centra_setup import configure, record_write_only
+from clikit import run
 from emulator_harness import EmulatorClient, served
 
-from centra_provision.cli import cli, main
+from centra_provision.cli import cli
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.desired import load_desired_state
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "drift-order-api-secret"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture

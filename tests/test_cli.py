@@ -11,18 +11,12 @@ import click
 import jsonschema
 import pytest
 import yaml
+from clikit import run
 
 from centra_provision import __version__
-from centra_provision.cli import cli, main
+from centra_provision.cli import cli
 
 ROOT = Path(__file__).parent.parent / "manifests"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def _all_commands(group: click.Group, prefix: list[str]) -> list[list[str]]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from centra_setup import configure, record_write_only
+from clikit import run
 from emulator_harness import EmulatorClient, served
 
-from centra_provision.cli import main
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.planner import PlanOptions, plan_environment
@@ -35,13 +35,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture

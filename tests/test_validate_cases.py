@@ -7,17 +7,9 @@ from pathlib import Path
 
 import pytest
 from casekit import CASES, TEMPLATE, build_case_tree
-
-from centra_provision.cli import main
+from clikit import run
 
 INVALID = sorted(p for p in (CASES / "invalid").iterdir() if p.is_dir())
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[p.name for p in INVALID])
@@ -29,7 +21,7 @@ def test_invalid_manifest_gives_exact_error_lines(
 ) -> None:
     build_case_tree(case, tmp_path)
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli(["validate", "-e", "test"], capsys)
+    code, out, err = run(["validate", "-e", "test"], capsys)
     expected = (case / "expected.txt").read_text().splitlines()
     assert code == 1
     assert out == ""
@@ -45,7 +37,7 @@ def test_template_itself_is_valid(
 ) -> None:
     build_case_tree(TEMPLATE, tmp_path)
     monkeypatch.chdir(tmp_path)
-    assert run_cli(["validate", "-e", "test"], capsys) == (0, "OK: 7 resources in test\n", "")
+    assert run(["validate", "-e", "test"], capsys) == (0, "OK: 7 resources in test\n", "")
 
 
 def test_huge_file_is_refused_quickly(
@@ -57,7 +49,7 @@ def test_huge_file_is_refused_quickly(
         fh.write(b"kind: AttributeType\nmetadata: {name: big}\nspec: {desc: '")
         fh.truncate(50 * 1024 * 1024)
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli(["validate", "-e", "test"], capsys)
+    code, _, err = run(["validate", "-e", "test"], capsys)
     assert code == 1
     assert err.splitlines()[0] == (
         "manifests/test/big.yaml:1:1: file is 52428800 bytes; manifests are limited to "

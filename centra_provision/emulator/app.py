@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -152,6 +152,9 @@ class Emulator:
             payload = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return JSONResponse({"errors": [{"message": "Body must be JSON"}]}, 400)
+        except ClientDisconnect:
+            self.stats["client_gone"] += 1
+            return Response(status_code=499)  # nobody is listening for it
         payload = payload if isinstance(payload, dict) else {}
         parsed = self._parse(payload.get("query"), payload.get("operationName"))
         self.stats[f"operation.{parsed.operation_name}"] += 1

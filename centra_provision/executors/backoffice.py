@@ -21,13 +21,14 @@ class StepFailed(Exception):
     pass
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Manifest values as JSON the back office takes (decimals as numbers)."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -66,7 +67,7 @@ class BackofficeExecutor:
             "type": kind,
             "name": name,
             "status": res.spec["status"],
-            "settings": _plain(settings),
+            "settings": plain(settings),
         }
         self.office.save_plugin(body, plugin_id)
 
@@ -113,7 +114,7 @@ class BackofficeExecutor:
         )
         rules = {r["name"]: r for r in snapshot["taxRules"] if r["groupId"] == saved["id"]}
         for rule in res.spec["rules"]:
-            body = {**_plain(rule), "countries": sorted(countries.expand(rule["countries"]))}
+            body = {**plain(rule), "countries": sorted(countries.expand(rule["countries"]))}
             existing = rules.get(rule["name"])
             if existing:
                 self.office.save_tax_rule(body, None, existing["id"])
