@@ -64,12 +64,22 @@ def count_products(csv_path: Path) -> tuple[int, int]:
     return len(rows), len({r[1].split("V")[0] for r in rows})
 
 
-def run_ours(workdir: Path, url: str, token: str, environment: str = "qa-int") -> tuple[
-        float, int, int, int]:
+def run_ours(
+    workdir: Path, url: str, token: str, environment: str = "qa-int"
+) -> tuple[float, int, int, int]:
     env = {**os.environ, "CENTRA_QA_INT_TOKEN": token, "PROVISION_CENTRA_URL": url}
     started = time.monotonic()
-    command = [sys.executable, "-m", "centra_provision", "catalog", "export", "-e", environment,
-               "-o", "ours.csv"]
+    command = [
+        sys.executable,
+        "-m",
+        "centra_provision",
+        "catalog",
+        "export",
+        "-e",
+        environment,
+        "-o",
+        "ours.csv",
+    ]
     proc = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - started
@@ -101,7 +111,8 @@ def unlimited_environment(manifests: Path) -> None:
     text = (manifests / "qa-int" / "environment.yaml").read_text()
     text = text.replace("name: qa-int", "name: unlimited").replace(
         "    domain: sandbox.centraqa.com",
-        "    domain: sandbox.centraqa.com\n    rateLimits: {requests: 1000000000}")
+        "    domain: sandbox.centraqa.com\n    rateLimits: {requests: 1000000000}",
+    )
     (folder / "environment.yaml").write_text(text)
 
 
@@ -127,10 +138,14 @@ def main() -> None:
         print(f"{args.products} products, 50 ms latency, 60 requests / 10 s, page size 30")
         print("| client | products | seconds | products/s | of the rate-limit bound |")
         print("|---|---|---|---|---|")
-        print(f"| guide's script (sampled) | {guide_products} | {guide_s:.1f} | "
-              f"{guide_rate:.1f} | {guide_rate / BOUND:.0%} |")
-        print(f"| provision catalog export | {products} ({rows} rows) | {ours_s:.1f} | "
-              f"{ours_rate:.1f} | {ours_rate / BOUND:.0%} |")
+        print(
+            f"| guide's script (sampled) | {guide_products} | {guide_s:.1f} | "
+            f"{guide_rate:.1f} | {guide_rate / BOUND:.0%} |"
+        )
+        print(
+            f"| provision catalog export | {products} ({rows} rows) | {ours_s:.1f} | "
+            f"{ours_rate:.1f} | {ours_rate / BOUND:.0%} |"
+        )
         print(f"ratio: {ours_rate / guide_rate:.1f}x the guide's script", flush=True)
         large, lurl, ltoken = serve(args.large, work / "large.sqlite", 10**9)
         try:
@@ -138,9 +153,11 @@ def main() -> None:
         finally:
             large.terminate()
             large.wait()
-    print(f"peak RSS of ours: {rss} MiB at {args.products} products; {big_rss} MiB at "
-          f"{args.large} products ({big_products} exported, {big_rows} rows, {big_s:.0f} s "
-          "with the rate limit lifted)")
+    print(
+        f"peak RSS of ours: {rss} MiB at {args.products} products; {big_rss} MiB at "
+        f"{args.large} products ({big_products} exported, {big_rows} rows, {big_s:.0f} s "
+        "with the rate limit lifted)"
+    )
 
 
 if __name__ == "__main__":
