@@ -85,11 +85,13 @@ class CentraAuthError(CentraError):
 class CentraPermissionError(CentraError):
     """The token lacks permissions the operation needs."""
 
-    def __init__(self, missing: list[str], detail: str = "") -> None:
+    def __init__(self, missing: list[str], paths: list[str] | None = None) -> None:
         self.missing = sorted(set(missing))
+        self.paths = sorted(set(paths or []))
+        plural = "s" if len(self.missing) != 1 else ""
+        needed = f" (needed to read {', '.join(self.paths)})" if self.paths else ""
         super().__init__(
-            f"the Centra token lacks permission{'s' if len(self.missing) != 1 else ''}: "
-            f"{', '.join(self.missing)}" + (f" ({detail})" if detail else "")
+            f"the Centra token lacks permission{plural}: {', '.join(self.missing)}{needed}"
         )
 
 

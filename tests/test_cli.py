@@ -131,20 +131,25 @@ def test_console_script_runs_as_module() -> None:
     assert (proc.returncode, proc.stdout) == (0, "OK: 7 resources in qa-int\n")
 
 
-def test_secret_show_only_to_a_terminal(monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_secret_show_only_to_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from centra_provision.engine.planner import reveal_secret
     from centra_provision.errors import UsageError
 
     monkeypatch.setenv("GE_ORDER_API_SECRET", "shown-on-request")
-    code, out, err = run(["secret", "show", "-e", "qa-int", "--manifests", str(ROOT),
-                          "GE_ORDER_API_SECRET"], capsys)
+    code, out, err = run(
+        ["secret", "show", "-e", "qa-int", "--manifests", str(ROOT), "GE_ORDER_API_SECRET"], capsys
+    )
     assert (code, out) == (1, "")
     assert "secret show prints only to a terminal" in err
     assert reveal_secret(ROOT, "qa-int", "GE_ORDER_API_SECRET") == "shown-on-request"
     assert reveal_secret(ROOT, "qa-int", "secretKey") == "shown-on-request"
-    with pytest.raises(UsageError, match=r"no secret named NOPE in qa-int \(known: "
-                       r"GE_ORDER_API_SECRET\)"):
+    with pytest.raises(
+        UsageError,
+        match=r"no secret named NOPE in qa-int \(known: "
+        r"GE_ORDER_API_SECRET\)",
+    ):
         reveal_secret(ROOT, "qa-int", "NOPE")
     monkeypatch.delenv("GE_ORDER_API_SECRET")
     with pytest.raises(UsageError, match="GE_ORDER_API_SECRET is not set"):

@@ -201,15 +201,16 @@ def test_token_lacking_permissions(
                 "Warehouse:read",
                 "TaxGroup:read",
                 "StorePlugin:read",
-                "Attribute:read",
             ],
         }
     )["token"]
     monkeypatch.setenv("CENTRA_QA_INT_TOKEN", token)
     code, _, err = run(["plan", "-e", "qa-int"], capsys)
     assert code == 1
+    # Every missing permission in one line, though Centra stops at the first denied list.
     assert err == (
-        "error: the Centra token lacks permission: TaxRule:read (needed to read taxGroups.rules)\n"
+        "error: the Centra token lacks permissions: Attribute:read, TaxRule:read "
+        "(needed to read attributeTypes, taxGroups.rules)\n"
     )
 
 

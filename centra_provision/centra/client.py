@@ -123,8 +123,7 @@ class CentraClient:
         ]
         if denied and not tolerate_authorization:
             raise CentraPermissionError(
-                [_permission_of(e) for e in denied],
-                f"needed to read {', '.join(sorted({_path_of(e) for e in denied}))}",
+                [_permission_of(e) for e in denied], [_path_of(e) for e in denied]
             )
         others = [e for e in errors if e not in denied]
         if others:

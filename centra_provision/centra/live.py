@@ -15,6 +15,7 @@ from typing import Any
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import Capabilities
+from centra_provision.errors import CentraPermissionError
 from centra_provision.resources import Resource
 from centra_provision.resources.live import PLUGIN_KINDS, LiveState
 
@@ -134,10 +135,31 @@ async def _read_pages(
     while pending:
         variables: dict[str, Any] = {"limit": PAGE_SIZE, "page": page}
         variables.update({flag: key in pending for key, flag in READ_FLAGS.items()})
-        data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
+        try:
+            data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
+        except CentraPermissionError:
+            raise await _all_missing_permissions(client, doc, pending) from None
         live.add_page(data)
         pending = {k for k in pending if k not in UNPAGED and len(data.get(k) or []) >= PAGE_SIZE}
         page += 1
+
+
+async def _all_missing_permissions(
+    client: CentraClient, doc: Any, wanted: set[str]
+) -> CentraPermissionError:
+    """Centra stops at the first denied non-null list; ask for each list alone (one row) so
+    the error names every permission the plan needs at once. Costs requests only on failure."""
+    missing: list[str] = []
+    paths: list[str] = []
+    for key in sorted(wanted):
+        variables: dict[str, Any] = {"limit": 1, "page": 1}
+        variables.update({flag: k == key for k, flag in READ_FLAGS.items()})
+        try:
+            await client.execute(operations.text(doc), variables, operation_name="ReadLive")
+        except CentraPermissionError as exc:
+            missing += exc.missing
+            paths += exc.paths
+    return CentraPermissionError(missing, paths)
 
 
 async def _read_plugins(
