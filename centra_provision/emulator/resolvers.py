@@ -273,12 +273,105 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+# How each `where` key of a reference filter applies to a stored row: "in" (the row's value
+# is one of the listed), "match" (StringMatch), "any" (the row's list shares a value), "eq".
+Filter = dict[str, tuple[str, Callable[[Row], Any]]]
+
+
+def _field(name: str) -> Callable[[Row], Any]:
+    return lambda row: row.get(name)
+
+
+def _filters(**spec: tuple[str, str | Callable[[Row], Any]]) -> Filter:
+    return {key: (how, get if callable(get) else _field(get)) for key, (how, get) in spec.items()}
+
+
+def matches(row: Row, where: Row | None, spec: Filter) -> bool:
+    for key, (how, get) in spec.items():
+        want = (where or {}).get(key)
+        if want is None:
+            continue
+        value = get(row)
+        if (how == "in" and value not in want) or (how == "match" and not _match(value, want)):
+            return False
+        if (how == "any" and not set(value or []) & set(want)) or (how == "eq" and value != want):
+            return False
+    return True
+
+
+STORE = _filters(id=("in", "id"), type=("eq", "type"))
+PLUGIN = _filters(
+    id=("in", "id"),
+    status=("in", "status"),
+    storeId=("in", "storeId"),
+    type=("in", "type"),
+    name=("match", "name"),
+    uri=("match", lambda p: p.get("settings", {}).get("uri")),
+)
+ATTRIBUTE_TYPE = _filters(
+    name=("match", "name"),
+    description=("match", "description"),
+    isMapped=("eq", "isMapped"),
+    isMulti=("eq", "isMulti"),
+)
+TAX_GROUP = _filters(
+    id=("in", "id"),
+    status=("in", "status"),
+    name=("match", "name"),
+    defaultInStoreId=("any", "defaultInStores"),
+)
+MARKET = _filters(
+    id=("in", "id"),
+    storeId=("in", "storeId"),
+    name=("match", "name"),
+    assignedCountryId=("any", "countries"),
+)
+PRICELIST = _filters(
+    id=("in", "id"),
+    status=("in", "status"),
+    storeId=("in", "storeId"),
+    name=("match", "name"),
+    currencyId=("in", "currencyId"),
+    assignedToCountryId=("any", "countries"),
+)
+WAREHOUSE = _filters(id=("in", "id"), name=("match", "name"))
+SHIPPING_OPTION = _filters(
+    id=("in", "id"),
+    status=("in", "status"),
+    name=("match", "name"),
+    uri=("match", "uri"),
+    currencyId=("in", "currencyId"),
+    storeType=("eq", "storeType"),
+    storeId=("any", "stores"),
+    marketId=("any", "markets"),
+)
+
+
 class QueryResolvers:
-    """Root query fields."""
+    """Root query fields: filter stored rows by the reference's `where`, sort, page."""
 
     def __init__(self, state: CentraState) -> None:
         self.state = state
         self.views = Views(state)
+
+    def _rows(self, kind: str, where: Row | None, spec: Filter) -> list[Row]:
+        rows = self.state.all(kind)
+        if kind in ("pricelist", "shipping_option"):
+            ids = {c["code"]: c["id"] for c in self.state.all("currency")}
+            rows = [{**r, "currencyId": ids.get(r["currency"])} for r in rows]
+        return [r for r in rows if matches(r, where, spec)]
+
+    def _list(
+        self,
+        kind: str,
+        spec: Filter,
+        view: Callable[[Row], Row],
+        where: Row | None,
+        sort: Any,
+        limit: int | None,
+        page_no: int | None,
+    ) -> list[Row]:
+        return paginate([view(r) for r in self._rows(kind, where, spec)], sort, limit, page_no)
 
     def stores(
         self,
@@ -289,14 +382,15 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        rows = [self.views.store(r["id"]) or {} for r in self.state.all("store")]
-        w = where or {}
-        rows = [
-            r
-            for r in rows
-            if _in(r["id"], w.get("id")) and (w.get("type") is None or r["type"] == w["type"])
-        ]
-        return paginate(rows, sort, limit, page_no)
+        return self._list(
+            "store",
+            STORE,
+            lambda r: {"id": r["id"], "name": r["name"], "type": r["type"]},
+            where,
+            sort,
+            limit,
+            page_no,
+        )
 
     def store_plugins(
         self,
@@ -307,36 +401,19 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        rows = [
-            p
-            for p in self.state.all("plugin")
-            if _in(p["id"], w.get("id"))
-            and _in(p["status"], w.get("status"))
-            and _in(p["storeId"], w.get("storeId"))
-            and _in(p["type"], w.get("type"))
-            and _match(p["name"], w.get("name"))
-            and _match(p.get("settings", {}).get("uri"), w.get("uri"))
-            and (w.get("uri") is None or p.get("settings", {}).get("uri") is not None)
-        ]
-        return paginate(
-            [{"id": p["id"], "status": p["status"], "name": p["name"]} for p in rows],
+        return self._list(
+            "plugin",
+            PLUGIN,
+            lambda p: {"id": p["id"], "status": p["status"], "name": p["name"]},
+            where,
             sort,
             limit,
             page_no,
         )
 
     def attribute_types(self, _root: Any, _info: Any, where: Row | None = None) -> list[Row]:
-        w = where or {}
         rows = [self.views.attribute_type(a) for a in self.state.all("attribute_type")]
-        return [
-            r
-            for r in rows
-            if _match(r["name"], w.get("name"))
-            and _match(r["description"], w.get("description"))
-            and (w.get("isMapped") is None or r["isMapped"] == w["isMapped"])
-            and (w.get("isMulti") is None or r["isMulti"] == w["isMulti"])
-        ]
+        return [r for r in rows if matches(r, where, ATTRIBUTE_TYPE)]
 
     def tax_groups(
         self,
@@ -347,19 +424,7 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        rows = [
-            g
-            for g in self.state.all("tax_group")
-            if _in(g["id"], w.get("id"))
-            and _in(g["status"], w.get("status"))
-            and _match(g["name"], w.get("name"))
-            and (
-                w.get("defaultInStoreId") is None
-                or set(g.get("defaultInStores", [])) & set(w["defaultInStoreId"])
-            )
-        ]
-        return paginate([self.views.tax_group(g) for g in rows], sort, limit, page_no)
+        return self._list("tax_group", TAX_GROUP, self.views.tax_group, where, sort, limit, page_no)
 
     def markets(
         self,
@@ -370,19 +435,7 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        rows = [
-            m
-            for m in self.state.all("market")
-            if _in(m["id"], w.get("id"))
-            and _in(m["storeId"], w.get("storeId"))
-            and _match(m["name"], w.get("name"))
-            and (
-                w.get("assignedCountryId") is None
-                or set(m["countries"]) & set(w["assignedCountryId"])
-            )
-        ]
-        return paginate([self.views.market(m) for m in rows], sort, limit, page_no)
+        return self._list("market", MARKET, self.views.market, where, sort, limit, page_no)
 
     def market(self, _root: Any, _info: Any, id: int) -> Row | None:
         row = self.state.get("market", id)
@@ -397,22 +450,7 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        currency_ids = {c["code"]: c["id"] for c in self.state.all("currency")}
-        rows = [
-            p
-            for p in self.state.all("pricelist")
-            if _in(p["id"], w.get("id"))
-            and _in(p["status"], w.get("status"))
-            and _in(p["storeId"], w.get("storeId"))
-            and _match(p["name"], w.get("name"))
-            and _in(currency_ids.get(p["currency"]), w.get("currencyId"))
-            and (
-                w.get("assignedToCountryId") is None
-                or set(p["countries"]) & set(w["assignedToCountryId"])
-            )
-        ]
-        return paginate([self.views.pricelist(p) for p in rows], sort, limit, page_no)
+        return self._list("pricelist", PRICELIST, self.views.pricelist, where, sort, limit, page_no)
 
     def warehouses(
         self,
@@ -423,13 +461,15 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        rows = [
-            {"id": r["id"], "name": r["name"], "status": r["status"]}
-            for r in self.state.all("warehouse")
-            if _in(r["id"], w.get("id")) and _match(r["name"], w.get("name"))
-        ]
-        return paginate(rows, sort, limit, page_no)
+        return self._list(
+            "warehouse",
+            WAREHOUSE,
+            lambda r: {"id": r["id"], "name": r["name"], "status": r["status"]},
+            where,
+            sort,
+            limit,
+            page_no,
+        )
 
     def shipping_options(
         self,
@@ -440,21 +480,15 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        currency_ids = {c["code"]: c["id"] for c in self.state.all("currency")}
-        rows = [
-            s
-            for s in self.state.all("shipping_option")
-            if _in(s["id"], w.get("id"))
-            and _in(s["status"], w.get("status"))
-            and _match(s["name"], w.get("name"))
-            and _match(s.get("uri"), w.get("uri"))
-            and _in(currency_ids.get(s["currency"]), w.get("currencyId"))
-            and (w.get("storeType") is None or s["storeType"] == w["storeType"])
-            and (w.get("storeId") is None or set(s["stores"]) & set(w["storeId"]))
-            and (w.get("marketId") is None or set(s["markets"]) & set(w["marketId"]))
-        ]
-        return paginate([self.views.shipping_option(s) for s in rows], sort, limit, page_no)
+        return self._list(
+            "shipping_option",
+            SHIPPING_OPTION,
+            self.views.shipping_option,
+            where,
+            sort,
+            limit,
+            page_no,
+        )
 
     def countries(
         self, _root: Any, _info: Any, where: Row | None = None, sort: list[str] | None = None
