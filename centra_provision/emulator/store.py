@@ -135,19 +135,10 @@ class CentraState:
         ids: list[int] | None = None,
     ) -> list[dict[str, Any]]:
         """One page of products with variants, sizes and displays loaded in four queries."""
-        where: list[str] = []
-        params: list[Any] = []
-        if statuses:
-            where.append(f"status IN ({','.join('?' * len(statuses))})")
-            params += statuses
-        if ids is not None:
-            where.append(f"id IN ({','.join('?' * len(ids))})")
-            params += ids
+        where, params = _where_in(status=statuses or None, id=ids)
         order = "DESC" if descending else "ASC"
         sql = (
-            "SELECT * FROM product"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY updated_at {order}, id {order} LIMIT ? OFFSET ?"
+            f"SELECT * FROM product{where} ORDER BY updated_at {order}, id {order} LIMIT ? OFFSET ?"
         )
         with self.lock:
             products = [dict(r) for r in self.db.execute(sql, (*params, limit, offset))]
@@ -212,20 +203,9 @@ class CentraState:
         limit: int,
         offset: int,
     ) -> list[dict[str, Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        if ids:
-            where.append(f"id IN ({','.join('?' * len(ids))})")
-            params += ids
-        if store_ids:
-            where.append(f"store_id IN ({','.join('?' * len(store_ids))})")
-            params += store_ids
+        where, params = _where_in(id=ids or None, store_id=store_ids or None)
         order = "DESC" if descending else "ASC"
-        sql = (
-            "SELECT product_id, id FROM display"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY id {order} LIMIT ? OFFSET ?"
-        )
+        sql = f"SELECT product_id, id FROM display{where} ORDER BY id {order} LIMIT ? OFFSET ?"
         with self.lock:
             rows = self.db.execute(sql, (*params, limit, offset)).fetchall()
             products = [
@@ -238,3 +218,13 @@ class CentraState:
             self._attach_catalog(products)
         found = {d["id"]: d for p in products for d in p["displays"]}
         return [found[r["id"]] for r in rows if r["id"] in found]
+
+
+def _where_in(**columns: list[Any] | None) -> tuple[str, list[Any]]:
+    """` WHERE a IN (?, ...) AND b IN (...)` for the columns given a list, and its params."""
+    clauses, params = [], []
+    for column, values in columns.items():
+        if values is not None:
+            clauses.append(f"{column} IN ({','.join('?' * len(values)) or 'NULL'})")
+            params += list(values)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
