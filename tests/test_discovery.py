@@ -30,7 +30,9 @@ def test_names_found_by_type_not_by_name() -> None:
     assert caps.queries["taxGroups"] == "taxGroups"
     assert "createAccessToken" not in caps.mutations  # the emulator has no token mutation
     doc = caps.prepare(
-        operations.repeat_per_key(operations.load("plugins_in_store"), "storeId", ["s1"])
+        operations.combine(
+            "PluginsInStore", [operations.instance(operations.load("plugins_in_store"), "s1")]
+        )
     )
     text = operations.text(doc)
     assert "s1_orderApi: plugins(" in text and "storePlugins" not in text

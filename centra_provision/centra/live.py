@@ -166,20 +166,24 @@ async def _read_plugins(
     client: CentraClient, caps: Capabilities, live: LiveState, stores: list[str]
 ) -> None:
     keys = {f"s{live.stores[name].id}": name for name in stores}
-    template = operations.repeat_per_key(operations.load("plugins_in_store"), "storeId", list(keys))
-    doc = caps.prepare(template)
+    template = operations.load("plugins_in_store")
+    doc = caps.prepare(
+        operations.combine("PluginsInStore", [operations.instance(template, key) for key in keys])
+    )
     pending = set(operations.response_keys(doc))
     page = 1
     while pending:
         current = operations.keep_roots(doc, pending)
-        variables: dict[str, Any] = {"limit": PAGE_SIZE, "page": page}
-        variables.update(
-            {
-                f"storeId_{key}": [live.stores[name].id]
-                for key, name in keys.items()
-                if any(k.startswith(f"{key}_") for k in pending)
-            }
-        )
+        variables: dict[str, Any] = {}
+        for key, name in keys.items():
+            if any(k.startswith(f"{key}_") for k in pending):
+                variables.update(
+                    {
+                        f"storeId_{key}": [live.stores[name].id],
+                        f"limit_{key}": PAGE_SIZE,
+                        f"page_{key}": page,
+                    }
+                )
         data = await client.execute(
             operations.text(current), variables, operation_name="PluginsInStore"
         )

@@ -76,34 +76,6 @@ def rename_roots(doc: DocumentNode, names: Mapping[str, str]) -> DocumentNode:
     )
 
 
-def repeat_per_key(doc: DocumentNode, template_var: str, keys: list[str]) -> DocumentNode:
-    """Every root field once per key: alias `<key>_<alias>`, and the variable `template_var`
-    becomes `<template_var>_<key>` in each copy."""
-    op = operation(doc)
-    fields = [
-        replace(
-            _rename_variable(sel, template_var, f"{template_var}_{key}"),
-            alias=NameNode(value=f"{key}_{(sel.alias or sel.name).value}"),
-        )
-        for key in keys
-        for sel in _roots(op)
-    ]
-    variables = list(op.variable_definitions or ())
-    template = next(v for v in variables if v.variable.name.value == template_var)
-    variables = [v for v in variables if v is not template] + [
-        replace(template, variable=VariableNode(name=NameNode(value=f"{template_var}_{key}")))
-        for key in keys
-    ]
-    return _with_operation(
-        doc,
-        replace(
-            op,
-            selection_set=SelectionSetNode(selections=tuple(fields)),
-            variable_definitions=tuple(variables),
-        ),
-    )
-
-
 def _rename_variable(node: FieldNode, old: str, new: str) -> FieldNode:
     class Rename(Visitor):
         def enter_variable(self, var: VariableNode, *_: object) -> VariableNode | None:
@@ -194,7 +166,6 @@ __all__ = [
     "keep_roots",
     "load",
     "rename_roots",
-    "repeat_per_key",
     "response_keys",
     "text",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,7 +70,6 @@ class ApplyResult:
     runbook: Runbook | None
     final: Plan
     refused: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
 
     def count(self, outcome: str) -> int:
         return sum(o.outcome == outcome for o in self.outcomes)

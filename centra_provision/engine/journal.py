@@ -26,11 +26,6 @@ class Journal:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
-
 
 def journal_path_for(ledger: Path) -> Path:
     return ledger.with_name(ledger.name.removesuffix(".json") + ".journal.jsonl")

@@ -316,24 +316,6 @@ def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
     return diags
 
 
-def list_environments(root: Path) -> list[str]:
-    """Folders under the root that hold an Environment document (cheap scan, no validation)."""
-    if not root.is_dir():
-        return []
-    found = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        for path in folder.iterdir():
-            if path.name.endswith(MANIFEST_SUFFIXES) and path.is_file():
-                try:
-                    head = path.read_text(errors="replace")[:65536]
-                except OSError:
-                    continue
-                if "kind: Environment" in head:
-                    found.append(folder.name)
-                    break
-    return found
-
-
 def require_root(root: Path) -> None:
     if not root.is_dir():
         raise UsageError(
@@ -350,6 +332,8 @@ def require_environment_folder(root: Path, name: str) -> Path:
         )
     folder = root / name
     if not name or "/" in name or name.startswith(".") or not folder.is_dir():
-        known = ", ".join(list_environments(root)) or "none"
+        from centra_provision.manifest.catalog import environment_summaries
+
+        known = ", ".join(e.name for e in environment_summaries(root)) or "none"
         raise UsageError(f"no environment '{name}' under {shown_path(root)} (found: {known})")
     return folder
