@@ -82,15 +82,9 @@ def build_api_schema(state: CentraState) -> GraphQLSchema:
     schema = build_schema(sdl())
     queries, mutations = QueryResolvers(state), Mutations(state)
     wiring: dict[str, Callable[..., Any]] = {
-        "stores": queries.stores,
-        "storePlugins": queries.store_plugins,
+        **queries.list_queries(),
         "attributeTypes": queries.attribute_types,
-        "taxGroups": queries.tax_groups,
-        "markets": queries.markets,
         "market": queries.market,
-        "pricelists": queries.pricelists,
-        "warehouses": queries.warehouses,
-        "shippingOptions": queries.shipping_options,
         "countries": queries.countries,
         "currencies": queries.currencies,
         "products": queries.products,

@@ -361,134 +361,52 @@ class QueryResolvers:
             rows = [{**r, "currencyId": ids.get(r["currency"])} for r in rows]
         return [r for r in rows if matches(r, where, spec)]
 
-    def _list(
-        self,
-        kind: str,
-        spec: Filter,
-        view: Callable[[Row], Row],
-        where: Row | None,
-        sort: Any,
-        limit: int | None,
-        page_no: int | None,
-    ) -> list[Row]:
-        return paginate([view(r) for r in self._rows(kind, where, spec)], sort, limit, page_no)
+    def lister(self, kind: str, spec: Filter, view: Callable[[Row], Row]) -> Callable[..., Any]:
+        """A resolver for a paged list query over one kind of stored row."""
 
-    def stores(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list(
-            "store",
-            STORE,
-            lambda r: {"id": r["id"], "name": r["name"], "type": r["type"]},
-            where,
-            sort,
-            limit,
-            page_no,
-        )
+        def resolve(
+            _root: Any,
+            _info: Any,
+            where: Row | None = None,
+            sort: Any = None,
+            limit: int | None = None,
+            page_no: int | None = None,
+        ) -> list[Row]:
+            rows = [view(r) for r in self._rows(kind, where, spec)]
+            return paginate(rows, sort, limit, page_no)
 
-    def store_plugins(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list(
-            "plugin",
-            PLUGIN,
-            lambda p: {"id": p["id"], "status": p["status"], "name": p["name"]},
-            where,
-            sort,
-            limit,
-            page_no,
-        )
+        return resolve
+
+    def list_queries(self) -> dict[str, Callable[..., Any]]:
+        """The paged list queries, by their reference name."""
+        v = self.views
+        return {
+            "stores": self.lister(
+                "store", STORE, lambda r: {"id": r["id"], "name": r["name"], "type": r["type"]}
+            ),
+            "storePlugins": self.lister(
+                "plugin",
+                PLUGIN,
+                lambda p: {"id": p["id"], "status": p["status"], "name": p["name"]},
+            ),
+            "taxGroups": self.lister("tax_group", TAX_GROUP, v.tax_group),
+            "markets": self.lister("market", MARKET, v.market),
+            "pricelists": self.lister("pricelist", PRICELIST, v.pricelist),
+            "warehouses": self.lister(
+                "warehouse",
+                WAREHOUSE,
+                lambda r: {"id": r["id"], "name": r["name"], "status": r["status"]},
+            ),
+            "shippingOptions": self.lister("shipping_option", SHIPPING_OPTION, v.shipping_option),
+        }
 
     def attribute_types(self, _root: Any, _info: Any, where: Row | None = None) -> list[Row]:
         rows = [self.views.attribute_type(a) for a in self.state.all("attribute_type")]
         return [r for r in rows if matches(r, where, ATTRIBUTE_TYPE)]
 
-    def tax_groups(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list("tax_group", TAX_GROUP, self.views.tax_group, where, sort, limit, page_no)
-
-    def markets(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list("market", MARKET, self.views.market, where, sort, limit, page_no)
-
     def market(self, _root: Any, _info: Any, id: int) -> Row | None:
         row = self.state.get("market", id)
         return self.views.market(row) if row else None
-
-    def pricelists(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list("pricelist", PRICELIST, self.views.pricelist, where, sort, limit, page_no)
-
-    def warehouses(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list(
-            "warehouse",
-            WAREHOUSE,
-            lambda r: {"id": r["id"], "name": r["name"], "status": r["status"]},
-            where,
-            sort,
-            limit,
-            page_no,
-        )
-
-    def shipping_options(
-        self,
-        _root: Any,
-        _info: Any,
-        where: Row | None = None,
-        sort: Any = None,
-        limit: int | None = None,
-        page_no: int | None = None,
-    ) -> list[Row]:
-        return self._list(
-            "shipping_option",
-            SHIPPING_OPTION,
-            self.views.shipping_option,
-            where,
-            sort,
-            limit,
-            page_no,
-        )
 
     def countries(
         self, _root: Any, _info: Any, where: Row | None = None, sort: list[str] | None = None
