@@ -276,3 +276,13 @@ def test_rate_limits_query(api: EmulatorClient) -> None:
     by_type = {r["type"]: r for r in limits["rateLimits"]}
     assert by_type["REQUEST_COUNT"]["usedQuota"] == 1
     assert by_type["MUTATION_COUNT"]["intervalSeconds"] == "TEN_SECONDS"
+
+
+def test_product_sizes_filtered_by_id(api: EmulatorClient) -> None:
+    """`productSizes(where: {id: ...})` as Centra's FE example uses it (reference FE:118)."""
+    query = "{ products(limit: 1) { variants { productSizes%s { id } } } }"
+    variant = api.data(query % "")["products"][0]["variants"][0]
+    ids = [s["id"] for s in variant["productSizes"]]
+    assert len(ids) >= 2
+    picked = api.data(query % f"(where: {{id: [{ids[1]}]}})")["products"][0]["variants"][0]
+    assert picked["productSizes"] == [{"id": ids[1]}]

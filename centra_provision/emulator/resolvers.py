@@ -214,6 +214,22 @@ class Views:
         }
 
     def variant(self, v: Row) -> Row:
+        sizes = [
+            {
+                "id": s["id"],
+                "description": s["description"],
+                "sizeNumber": s["size_number"],
+                "GTIN": s["gtin"],
+                "SKU": s["sku"],
+            }
+            for s in v["sizes"]
+        ]
+
+        def product_sizes(info: object, where: Row | None = None) -> list[Row]:
+            """`productSizes(where: {id: [...]})` as in Centra's FE example (FE:118)."""
+            ids = (where or {}).get("id")
+            return sizes if ids is None else [s for s in sizes if s["id"] in ids]
+
         return {
             "id": v["id"],
             "name": v["name"],
@@ -221,16 +237,7 @@ class Views:
             "variantNumber": v["variant_number"],
             "internalName": None,
             "updatedAt": lambda info, format=None: "2026-01-01T00:00:00+00:00",
-            "productSizes": [
-                {
-                    "id": s["id"],
-                    "description": s["description"],
-                    "sizeNumber": s["size_number"],
-                    "GTIN": s["gtin"],
-                    "SKU": s["sku"],
-                }
-                for s in v["sizes"]
-            ],
+            "productSizes": product_sizes,
         }
 
     def display(self, d: Row, variants: dict[int, Row] | None = None) -> Row:
