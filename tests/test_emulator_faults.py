@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
 from emulator_harness import EmulatorClient, served
 
-from centra_provision.emulator.app import Emulator
+from centra_provision.centra.client import CentraClient, RetryPolicy
+from centra_provision.emulator.app import Emulator, InProcessTransport
+from centra_provision.errors import CentraUnavailable
 
 CREATE = (
     "mutation C($input: PricelistCreateInput!) { createPricelist(input: $input) "
@@ -75,12 +78,29 @@ def test_429_storm_knob(api: EmulatorClient) -> None:
 
 
 def test_dropped_connection_knob(api: EmulatorClient) -> None:
+    """A dropped connection surfaces as whichever transport error the socket noticed first
+    (reset by peer, incomplete body); the contract is that it is a transport failure and the
+    client retries it and says the connection dropped, not which class httpx picked."""
     api.faults(drop_rate=1.0)
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.TransportError):
         api.gql("{ stores { id } }")
+    with pytest.raises(CentraUnavailable) as failure:
+        asyncio.run(_read_stores(api, RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01)))
+    assert "connection dropped" in str(failure.value)
+    assert "after 3 attempts" in str(failure.value)
     api.faults(drop_rate=0.0)
-    assert api.gql("{ stores { id } }").status_code == 200
-    assert api.stats()["dropped"] == 1
+    assert asyncio.run(_read_stores(api, RetryPolicy())) == {"stores": [{"id": 1}, {"id": 2}]}
+    assert api.stats()["dropped"] == 1 + 3
+
+
+async def _read_stores(api: EmulatorClient, retry: RetryPolicy) -> dict[str, object]:
+    """Our own client, unmocked, against the emulator in-process or over real HTTP."""
+    transport = None if api.over_http else InProcessTransport(api.emulator)
+    url = f"{api.base_url}/graphql"
+    if not api.over_http:
+        url = "http://127.0.0.1/graphql"
+    async with CentraClient(url, api.token, transport=transport, retry=retry, seed=1) as client:
+        return await client.execute("query Stores { stores { id } }", operation_name="Stores")
 
 
 def test_fail_after_commit_knob(api: EmulatorClient) -> None:

@@ -160,11 +160,10 @@ class CentraClient:
             except httpx.TransportError as exc:
                 if is_mutation and not isinstance(exc, httpx.ConnectError):
                     raise OutcomeUnknown(
-                        f"{name or 'mutation'}: connection failed after "
-                        f"sending ({type(exc).__name__}); re-read before "
-                        "retrying"
+                        f"{name or 'mutation'}: {transport_reason(exc)} after "
+                        "sending; re-read before retrying"
                     ) from None
-                delay = self._next_delay(attempt, started, None, f"{type(exc).__name__}")
+                delay = self._next_delay(attempt, started, None, transport_reason(exc))
             else:
                 status = response.status_code
                 if status == 403:
@@ -217,10 +216,20 @@ class CentraClient:
                     f"HTTP {response.status_code}",
                 )
             except httpx.TransportError as exc:
-                delay = self._next_delay(attempt, started, None, type(exc).__name__)
+                delay = self._next_delay(attempt, started, None, transport_reason(exc))
             attempt += 1
             self.count.retried += 1
             await asyncio.sleep(delay)
+
+
+def transport_reason(exc: httpx.TransportError) -> str:
+    """What went wrong on the wire, in a user's words: a peer that drops a connection shows
+    up as whichever exception the transport noticed first (reset, incomplete body, EOF)."""
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    return "connection dropped"
 
 
 def _json_body(response: httpx.Response, name: str | None) -> dict[str, Any]:
