@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from centra_provision import __version__
+from centra_provision.emulator.limits import RETRY_AFTER_FORMS
 from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -590,6 +591,13 @@ def emulator() -> None:
 )
 @click.option("--requests-per-10s", type=click.IntRange(1), default=60, show_default=True)
 @click.option("--mutations-per-10s", type=click.IntRange(1), default=20, show_default=True)
+@click.option(
+    "--retry-after-form",
+    type=click.Choice(RETRY_AFTER_FORMS),
+    default="epoch",
+    show_default=True,
+    help="How a 429 states when to resume (Centra sends the timestamp: epoch).",
+)
 def emulator_serve(
     port: int,
     state_file: str,
@@ -597,14 +605,23 @@ def emulator_serve(
     latency_ms: float,
     requests_per_10s: int,
     mutations_per_10s: int,
+    retry_after_form: str,
 ) -> int:
     """Serve the emulator on 127.0.0.1 until interrupted.
 
     The first lines on stdout are `url: ...` and `token: ...`.
     """
+    from centra_provision.emulator.faults import Faults
     from centra_provision.emulator.serve import serve
 
-    serve(port, state_file, products, latency_ms, requests_per_10s, mutations_per_10s)
+    serve(
+        port,
+        state_file,
+        products,
+        Faults(latency_ms=latency_ms, retry_after_form=retry_after_form),
+        requests_per_10s,
+        mutations_per_10s,
+    )
     return 0
 
 

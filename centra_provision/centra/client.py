@@ -1,26 +1,28 @@
 """Async client for Centra's Integration API.
 
 https only (loopback excepted), TLS verified, timeouts; a client-side rate limiter matching
-Centra's buckets; retries with exponential backoff and jitter on 429/502/503/504 and
-connection errors, honouring Retry-After, bounded in count and total time. A mutation whose
-outcome is unknown is never retried here: it raises OutcomeUnknown so the caller re-reads.
+Centra's buckets; retries on 429/502/503/504 and connection errors, waiting until the
+moment a Retry-After names (else exponential backoff with jitter), bounded in count and
+total time. A mutation whose outcome is unknown is never retried here: it raises
+OutcomeUnknown so the caller re-reads.
 `errors[]` and `userErrors` become typed exceptions with one-line messages.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from centra_provision.centra.ratelimit import ClientRateLimiter
+from centra_provision.centra.retry_after import resume_at
 from centra_provision.errors import (
     CentraAuthError,
     CentraGraphQLError,
@@ -34,6 +36,8 @@ from centra_provision.urls import is_loopback
 log = logging.getLogger("centra_provision.centra")
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+# Arrive just after the moment a Retry-After names, never just before it.
+RESUME_MARGIN = 0.02
 
 
 @dataclass(frozen=True)
@@ -187,12 +191,29 @@ class CentraClient:
     def _next_delay(
         self, attempt: int, started: float, retry_after: str | None, reason: str
     ) -> float:
-        delay = self.retry.backoff(attempt, self._rng)
-        if retry_after is not None:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, float(retry_after))
+        """How long to wait before the next attempt: until the moment a Retry-After names
+        (Centra sends the timestamp to resume at, RATE:13), else jittered backoff; an error
+        when the attempts or the time budget would run out first."""
         spent = time.monotonic() - started
-        if attempt + 1 >= self.retry.attempts or spent + delay > self.retry.total_seconds:
+        if attempt + 1 >= self.retry.attempts:
+            raise CentraUnavailable(
+                f"Centra at {self.url} kept failing ({reason}) after "
+                f"{attempt + 1} attempts in {spent:.1f}s"
+            )
+        moment = resume_at(retry_after, time.time()) if retry_after is not None else None
+        if moment is None:
+            delay = self.retry.backoff(attempt, self._rng)
+        else:
+            delay = max(0.0, moment - time.time()) + RESUME_MARGIN
+            self.limiter.pause(delay)
+        if spent + delay > self.retry.total_seconds:
+            if moment is not None:
+                resume = datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+                raise CentraUnavailable(
+                    f"Centra at {self.url} is rate limiting ({reason}) until {resume}, "
+                    f"{delay:.0f}s from now: beyond the retry budget of "
+                    f"{self.retry.total_seconds:.0f}s ({spent:.1f}s spent)"
+                )
             raise CentraUnavailable(
                 f"Centra at {self.url} kept failing ({reason}) after "
                 f"{attempt + 1} attempts in {spent:.1f}s"

@@ -35,12 +35,18 @@ class ClientRateLimiter:
         self.requests = SlidingWindow(requests, interval + margin)
         self.mutations = SlidingWindow(mutations, interval + margin)
         self.lock = asyncio.Lock()
+        self.paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for `seconds`: Centra refused us until then (a 429), and any
+        request sent earlier "will trigger the rate limiting again" (RATE:13)."""
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
     async def acquire(self, is_mutation: bool) -> None:
         async with self.lock:
             while True:
                 now = time.monotonic()
-                wait = self.requests.wait_time(now)
+                wait = max(self.requests.wait_time(now), self.paused_until - now)
                 if is_mutation:
                     wait = max(wait, self.mutations.wait_time(now))
                 if wait <= 0:

@@ -12,7 +12,8 @@ import base64
 import binascii
 import hmac
 import json
-from collections import Counter
+import time
+from collections import Counter, deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +34,7 @@ from centra_provision.emulator.graphql_api import (
     parse_request,
     run,
 )
-from centra_provision.emulator.limits import RateLimiter
+from centra_provision.emulator.limits import RateLimiter, retry_after_header
 from centra_provision.emulator.seed import seed, token_digest
 from centra_provision.emulator.store import CentraState
 
@@ -57,6 +58,10 @@ class Emulator:
         self.limiter = RateLimiter(requests_per_10s, mutations_per_10s)
         self.faults = faults or Faults()
         self.stats: Counter[str] = Counter()
+        # Wall-clock times for tests: every GraphQL request's arrival, and every 429's
+        # (sent at, resume at) pair, so a test can check a client waited to the moment.
+        self.arrivals: deque[float] = deque(maxlen=10_000)
+        self.refusals: deque[tuple[float, float]] = deque(maxlen=10_000)
         self._parsed: dict[tuple[str, Any], Parsed] = {}
         self.backoffice = Backoffice(self.state)
         self.app = Starlette(
@@ -135,6 +140,7 @@ class Emulator:
 
     async def graphql(self, request: Request) -> Response:
         self.stats["requests"] += 1
+        self.arrivals.append(time.time())
         await self.faults.delay()
         if self.faults.take_storm():
             return self._refused(429, self.faults.storm_retry_after)
@@ -176,12 +182,16 @@ class Emulator:
         status = 400 if parsed.errors else 200
         return JSONResponse(body, status)
 
-    def _refused(self, status: int, retry_after: int) -> Response:
+    def _refused(self, status: int, delay: float) -> Response:
+        """A 429 whose Retry-After names the moment to resume (recorded in `refusals`)."""
         self.stats[f"status.{status}"] += 1
+        now = time.time()
+        header = retry_after_header(self.faults.retry_after_form, delay, now)
+        self.refusals.append((now, now + max(0.0, delay)))
         return JSONResponse(
             {"errors": [{"message": "Too Many Requests"}]},
             status,
-            headers={"Retry-After": str(retry_after)},
+            headers={"Retry-After": header},
         )
 
     async def order_api_probe(self, request: Request) -> Response:

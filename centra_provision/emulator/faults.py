@@ -1,5 +1,6 @@
 """Fault knobs for tests and benchmarks: latency, 5xx, 429 storms, dropped connections,
-and "fail after commit" (the mutation commits, then the response is a 502)."""
+"fail after commit" (the mutation commits, then the response is a 502), and the form in
+which a 429 states its Retry-After (Centra's timestamp by default)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from centra_provision.emulator.limits import RETRY_AFTER_FORMS
 
 
 class DroppedConnection(Exception):
@@ -41,7 +44,8 @@ class Faults:
     jitter_ms: float = 0.0
     error_rate: float = 0.0
     storm_requests: int = 0
-    storm_retry_after: int = 1
+    storm_retry_after: float = 1.0
+    retry_after_form: str = "epoch"
     drop_rate: float = 0.0
     fail_after_commit: int = 0
     seed: int | None = None
@@ -57,6 +61,9 @@ class Faults:
             if key not in names:
                 raise ValueError(f"unknown fault knob {key!r}")
             setattr(self, key, value)
+        if self.retry_after_form not in RETRY_AFTER_FORMS:
+            bad, self.retry_after_form = self.retry_after_form, "epoch"
+            raise ValueError(f"unknown Retry-After form {bad!r}")
         if "seed" in values:
             self.rng = random.Random(self.seed)
 

@@ -8,7 +8,30 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
+
+# How a 429 states when to resume. Centra sends "the timestamp of when you can resume your
+# requests" (RATE:13, RATE:77), so `epoch` is the default; the others are what RFC 9110
+# allows or what other servers send, for testing clients against every form.
+RETRY_AFTER_FORMS = ("epoch", "epoch-whole", "epoch-ms", "delta-seconds", "http-date")
+
+
+def retry_after_header(form: str, delay: float, now: float | None = None) -> str:
+    """The Retry-After value naming the moment `delay` seconds after `now` (wall clock),
+    never earlier than that moment (whole-second forms round up)."""
+    moment = (time.time() if now is None else now) + max(0.0, delay)
+    if form == "epoch":
+        return f"{math.ceil(moment * 1000) / 1000:.3f}"
+    if form == "epoch-whole":
+        return str(math.ceil(moment))
+    if form == "epoch-ms":
+        return str(math.ceil(moment * 1000))
+    if form == "delta-seconds":
+        return str(math.ceil(max(0.0, delay)))
+    if form == "http-date":
+        return formatdate(math.ceil(moment), usegmt=True)
+    raise ValueError(f"unknown Retry-After form {form!r} (one of {', '.join(RETRY_AFTER_FORMS)})")
 
 
 @dataclass

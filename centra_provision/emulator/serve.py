@@ -40,16 +40,14 @@ def serve(
     port: int,
     state: str,
     products: int,
-    latency_ms: float = 0.0,
+    faults: Faults | None = None,
     requests_per_10s: int = 60,
     mutations_per_10s: int = 20,
 ) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    emulator = Emulator(
-        state, products, requests_per_10s, mutations_per_10s, Faults(latency_ms=latency_ms)
-    )
+    emulator = Emulator(state, products, requests_per_10s, mutations_per_10s, faults)
     bound = sock.getsockname()[1]
     print(f"url: http://127.0.0.1:{bound}/graphql")
     print(f"token: {emulator.admin_token}")
