@@ -60,6 +60,9 @@ def test_local_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> 
     plugin = ledger["resources"]["OrderApiPlugin/GE Order API"]
     assert plugin["debugLogging"]["source"] == "backoffice"
     assert plugin["secretKey"]["fingerprint"].startswith("hmac-sha256:")
+    snapshots = ledger["snapshots"]  # what Centra showed after the apply, for drift
+    assert snapshots["ShippingOption/GE Express"]["source"] == "apply"
+    assert snapshots["Pricelist/Global-e SEK"]["shown"]["currency"] == "SEK"
     journal = (workdir / ".provision" / "local.ledger.journal.jsonl").read_text()
     phases = [json.loads(line)["phase"] for line in journal.splitlines()]
     assert phases == ["begin", "end"] * 9

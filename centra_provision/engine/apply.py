@@ -21,6 +21,7 @@ from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.lock import apply_lock, force_unlock, lock_path_for
 from centra_provision.engine.plan import Plan, ResourceChange
 from centra_provision.engine.planner import PlanSession, prepare
+from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.errors import (
     EXIT_ERROR,
     EXIT_GUIDED_PENDING,
@@ -263,6 +264,16 @@ async def _wait_for_guided(
         await asyncio.sleep(min(options.poll_seconds, max(0.0, deadline - time.monotonic())))
 
 
+def _snapshot_converged(session: PlanSession, plan: Plan, live: LiveState, source: str) -> None:
+    """Keep what Centra shows of every resource that now matches the manifests, for drift's
+    changes outside the manifests."""
+    converged = {c.address for c in plan.changes if c.action == "no-op"}
+    ctx = ObserveContext(live, session.secrets, check_context(session.desired.environment))
+    resources = [r for r in session.resources if r.address in converged]
+    if record_snapshots(session.ledger, resources, ctx, source):
+        session.ledger.save()
+
+
 def apply_environment(
     root: Path, env_name: str, options: ApplyOptions, confirm: Callable[[Plan], bool]
 ) -> ApplyResult:
@@ -300,7 +311,8 @@ def apply_environment(
         )
         if steps and options.wait_seconds > 0:
             await _wait_for_guided(session, outcomes, options, journal)
-        final, _ = await session.plan()
+        final, live = await session.plan()
+        _snapshot_converged(session, final, live, "apply")
         return ApplyResult(plan, tuple(outcomes), runbook, final, refused)
 
     async def main() -> ApplyResult:
@@ -325,7 +337,7 @@ def attest_resources(
             ledger = Ledger.load(env.ledger, env_name)
             async with open_centra(env, repo_root, url_override) as conn:
                 session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
-                plan, _ = await session.plan()
+                plan, live = await session.plan()
             problems = []
             for change in plan.changes:
                 off = [f.path for f in change.fields if f.observed and f.status != "unchanged"]
@@ -338,6 +350,8 @@ def attest_resources(
             for change in plan.changes:
                 res = next(r for r in resources if r.address == change.address)
                 record_applied(ledger, change, res, session, "attest")
+            ctx = ObserveContext(live, session.secrets, check_context(env))
+            record_snapshots(ledger, resources, ctx, "attest")
             ledger.save()
             return [c.address for c in plan.changes]
 

@@ -16,7 +16,13 @@ import yaml
 from centra_provision.centra.connect import open_centra
 from centra_provision.centra.discovery import discover
 from centra_provision.centra.live import read_everything
-from centra_provision.manifest.desired import load_desired_state
+from centra_provision.engine.ledger import Ledger
+from centra_provision.engine.lock import apply_lock, lock_path_for
+from centra_provision.engine.snapshot import record_snapshots
+from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
+from centra_provision.manifest.yamlio import SourceDocument
+from centra_provision.resources import KINDS, Resource
+from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 
 
@@ -182,6 +188,30 @@ def documents(live: LiveState) -> list[ImportedDocument]:
     return docs
 
 
+def _snapshot_imported(
+    desired: DesiredState, docs: list[ImportedDocument], live: LiveState
+) -> None:
+    """The environment's ledger keeps what Centra showed of each imported resource, so drift
+    on the imported manifests sees later changes outside them."""
+    env = desired.environment
+    resources = [
+        Resource(
+            d.kind,
+            d.name,
+            KINDS[d.kind].identity(d.name, d.spec),
+            d.spec,
+            "present",
+            SourceDocument(d.file, {"kind": d.kind, "metadata": {"name": d.name}, "spec": d.spec}),
+        )
+        for d in docs
+    ]
+    with apply_lock(lock_path_for(env.ledger), env.name):
+        ledger = Ledger.load(env.ledger, env.name)
+        ctx = ObserveContext(live, {}, check_context(env))
+        if record_snapshots(ledger, resources, ctx, "import"):
+            ledger.save()
+
+
 def import_environment(
     root: Path, env_name: str, output: Path, url_override: str | None = None
 ) -> list[ImportedDocument]:
@@ -191,12 +221,14 @@ def import_environment(
     env = desired.environment
     repo_root = root.resolve().parent
 
-    async def run() -> list[ImportedDocument]:
+    async def run() -> LiveState:
         async with open_centra(env, repo_root, url_override) as conn:
             caps = await discover(conn.client, repo_root / ".provision" / "cache")
-            return documents(await read_everything(conn.client, caps))
+            return await read_everything(conn.client, caps)
 
-    docs = asyncio.run(run())
+    live = asyncio.run(run())
+    docs = documents(live)
+    _snapshot_imported(desired, docs, live)
     folder = output / env_name
     folder.mkdir(parents=True, exist_ok=True)
     env_doc = dict(env.doc.data)

@@ -1,7 +1,12 @@
 """The state ledger: per environment, fingerprints of write-only fields as last applied or
 attested, with time and source. Centra cannot show these fields, so this is the only memory
 of what was set. Never a secret: values are HMAC-SHA256 fingerprints under a random
-per-ledger key. Written atomically (temp file, fsync, rename)."""
+per-ledger key. Written atomically (temp file, fsync, rename).
+
+Beside the fingerprints (`resources`), `snapshots` keeps per resource everything Centra
+showed at the last apply, attest or import (observed values only, see engine/snapshot.py),
+so drift can see changes to what the manifests do not declare. A ledger without
+`snapshots` (older files) simply has none yet."""
 
 from __future__ import annotations
 
@@ -54,6 +59,7 @@ class Ledger:
     key: bytes = field(repr=False)
     records: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     exists: bool = False
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, environment: str) -> Ledger:
@@ -64,10 +70,12 @@ class Ledger:
             body = json.loads(path.read_text())
             key = base64.b64decode(body["key"])
             records = body.get("resources", {})
+            snapshots = body.get("snapshots", {})
             assert body.get("formatVersion") == FORMAT_VERSION and isinstance(records, dict)
+            assert isinstance(snapshots, dict)
         except (OSError, ValueError, KeyError, TypeError, AssertionError):
             raise LedgerError(f"ledger {path} is unreadable or of an unknown format") from None
-        return cls(path, environment, key, records, exists=True)
+        return cls(path, environment, key, records, exists=True, snapshots=snapshots)
 
     def fingerprint(self, value: Any) -> str:
         digest = hmac.new(self.key, canonical(value).encode(), hashlib.sha256).hexdigest()
@@ -88,6 +96,25 @@ class Ledger:
 
     def forget(self, address: str) -> None:
         self.records.pop(address, None)
+        self.snapshots.pop(address, None)
+
+    def snapshot(self, address: str) -> dict[str, Any] | None:
+        """What Centra showed of the resource at the last apply, attest or import:
+        {"shown": {...}, "source": ..., "at": ...}, or None."""
+        return self.snapshots.get(address)
+
+    def take_snapshot(self, address: str, shown: dict[str, Any], source: str) -> bool:
+        """Keep `shown` as the resource's snapshot; False (nothing written) when it is the
+        snapshot already, so a run that changes nothing leaves the ledger as it was."""
+        old = self.snapshots.get(address)
+        if old is not None and old.get("shown") == shown:
+            return False
+        self.snapshots[address] = {
+            "shown": shown,
+            "source": source,
+            "at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        }
+        return True
 
     def save(self) -> None:
         """Atomically: write a temp file beside the ledger, fsync it, rename it over."""
@@ -97,6 +124,7 @@ class Ledger:
             "environment": self.environment,
             "key": base64.b64encode(self.key).decode(),
             "resources": self.records,
+            "snapshots": self.snapshots,
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
