@@ -67,7 +67,7 @@ def count_products(csv_path: Path) -> tuple[int, int]:
 def run_ours(
     workdir: Path, url: str, token: str, environment: str = "qa-int"
 ) -> tuple[float, int, int, int]:
-    env = {**os.environ, "CENTRA_QA_INT_TOKEN": token, "PROVISION_CENTRA_URL": url}
+    env = {**os.environ, "CENTRA_QA_INT_TOKEN": token, "PROVISION_CENTRA_URL_QA_INT": url}
     started = time.monotonic()
     command = [
         sys.executable,

@@ -50,6 +50,18 @@ def env_option(func: F) -> F:
     )(func)
 
 
+def centra_url_option(func: F) -> F:
+    """`--centra-url URL`: this run only; the variable form is per environment
+    (PROVISION_CENTRA_URL_QA_INT) so that it can never redirect another environment."""
+    return click.option(
+        "--centra-url",
+        metavar="URL",
+        help="Use this Centra endpoint instead of the environment's; per environment, "
+        "PROVISION_CENTRA_URL_<ENV> (e.g. PROVISION_CENTRA_URL_QA_INT) does the same. "
+        "Refused for an embedded environment.",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provision")
 @click.option(
@@ -74,6 +86,12 @@ def cli(log_level: str) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    if os.environ.get("PROVISION_CENTRA_URL"):
+        click.echo(
+            "warning: PROVISION_CENTRA_URL is ignored: endpoint overrides are per environment "
+            "(PROVISION_CENTRA_URL_<ENV>, e.g. PROVISION_CENTRA_URL_QA_INT) or --centra-url",
+            err=True,
+        )
 
 
 @cli.command()
@@ -118,11 +136,7 @@ def validate(env: str, manifests: Path, fmt: str) -> int:
     metavar="KIND/NAME",
     help="Plan only this resource (repeatable).",
 )
-@click.option(
-    "--centra-url",
-    envvar="PROVISION_CENTRA_URL",
-    help="Read this Centra instead of the environment's (env: PROVISION_CENTRA_URL).",
-)
+@centra_url_option
 @click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
 def plan(
     env: str,
@@ -172,7 +186,7 @@ def plan(
 @click.option("--continue-on-error", is_flag=True, help="Run the other changes after a failure.")
 @click.option("--force-unlock", metavar="ID", help="Break a stale lock held by apply ID.")
 @click.option("--target", "targets", multiple=True, metavar="KIND/NAME")
-@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+@centra_url_option
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 def apply(
     env: str,
@@ -250,7 +264,7 @@ def _read_json(path: Path) -> object:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to FILE instead of stdout.",
 )
-@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+@centra_url_option
 def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: str | None) -> int:
     """Compare live Centra with the manifests on what Centra can show, for scheduled CI.
 
@@ -308,7 +322,7 @@ def _captured(render: Callable[[], None]) -> str:
     show_default=True,
     help="Manifest root to write (the environment folder goes inside).",
 )
-@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+@centra_url_option
 def import_(env: str, manifests: Path, output: Path, centra_url: str | None) -> int:
     """Write manifests for what live Centra already has (adopt a hand-configured merchant).
 
@@ -350,7 +364,7 @@ def catalog() -> None:
     help="Pages in flight at once (the rate limiter still bounds requests).",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
-@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+@centra_url_option
 def catalog_export(
     env: str,
     manifests: Path,
@@ -483,7 +497,7 @@ def storefront(env: str, manifests: Path, fmt: str) -> int:
 @env_option
 @manifests_option
 @click.argument("addresses", nargs=-1, required=True, metavar="KIND/NAME...")
-@click.option("--centra-url", envvar="PROVISION_CENTRA_URL")
+@centra_url_option
 def attest(env: str, manifests: Path, addresses: tuple[str, ...], centra_url: str | None) -> int:
     """Record that these resources' write-only fields were set by hand as the manifests say.
 

@@ -28,7 +28,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "manifests", tmp_path / "manifests")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-    for var in ("CENTRA_QA_INT_TOKEN", "PROVISION_CENTRA_URL", "CENTRA_LOCAL_TOKEN"):
+    for var in ("CENTRA_QA_INT_TOKEN", "PROVISION_CENTRA_URL_QA_INT", "CENTRA_LOCAL_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
 
@@ -37,7 +37,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def qa(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     emulator = Emulator(":memory:", products=3)
     with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         yield EmulatorClient(emulator, url)
     emulator.state.close()
@@ -142,7 +142,7 @@ def test_prod_attribute_types_are_a_request_to_centra(
 ) -> None:
     emulator = Emulator(":memory:", products=0)
     with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_PROD", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_PROD_TOKEN", emulator.admin_token)
         code, out, _ = run(["apply", "-e", "prod", "--auto-approve"], capsys)
     assert code == 3

@@ -34,7 +34,7 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorCl
     emulator = Emulator(":memory:", products=130, requests_per_10s=10_000)
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         yield EmulatorClient(emulator, url)
     emulator.state.close()
 

@@ -37,7 +37,7 @@ def converged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emula
     configure(emulator, desired, SECRET)
     record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
     with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
         yield EmulatorClient(emulator, url)

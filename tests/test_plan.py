@@ -30,7 +30,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in (
         "CENTRA_QA_INT_TOKEN",
         "GE_ORDER_API_SECRET",
-        "PROVISION_CENTRA_URL",
+        "PROVISION_CENTRA_URL_QA_INT",
         "PROVISION_ENV",
     ):
         monkeypatch.delenv(var, raising=False)
@@ -41,7 +41,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def qa_emulator(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     emulator = Emulator(":memory:", products=5)
     with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
         yield EmulatorClient(emulator, url)
@@ -92,7 +92,10 @@ def test_converged_qa_int_has_no_changes(
     converge(qa_emulator, workdir)
     code, out, err = run(["plan", "-e", "qa-int", "--detailed-exitcode"], capsys)
     assert (code, err) == (0, "")
-    assert f"Centra: {qa_emulator.base_url}/graphql (environment qa-int)" in out
+    assert (
+        f"Centra: {qa_emulator.base_url}/graphql (from PROVISION_CENTRA_URL_QA_INT; environment qa-int)"
+        in out
+    )
     assert "No changes. Live Centra matches the manifests." in out
     stats = qa_emulator.stats()
     assert stats["operation.IntrospectionQuery"] == 1
@@ -183,7 +186,11 @@ def test_refused_token(
     monkeypatch.setenv("CENTRA_QA_INT_TOKEN", "wrong")
     code, _, err = run(["plan", "-e", "qa-int"], capsys)
     assert code == 1
-    assert err == f"error: Centra refused the token (HTTP 403) at {qa_emulator.base_url}/graphql\n"
+    assert err == (
+        f"error: Centra refused the token from CENTRA_QA_INT_TOKEN (HTTP 403) at "
+        f"{qa_emulator.base_url}/graphql: set CENTRA_QA_INT_TOKEN to a valid Integration "
+        "API token for this Centra\n"
+    )
 
 
 def test_token_lacking_permissions(

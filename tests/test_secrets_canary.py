@@ -60,7 +60,7 @@ def test_no_secret_in_any_output(
     caplog.set_level(logging.DEBUG)
     outputs = []
     with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", token)
         monkeypatch.setenv("GE_ORDER_API_SECRET", ENV_CANARY)
         for fmt in ("text", "json", "markdown"):

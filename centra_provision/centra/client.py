@@ -82,15 +82,25 @@ class CentraClient:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         seed: int | None = None,
+        token_source: str = "",
     ) -> None:
         check_url(url)
         self.url = url
         self._token = token
+        self.token_source = token_source  # the variable it came from, named when refused
         self.limiter = limiter or ClientRateLimiter()
         self.retry = retry or RetryPolicy()
         self.count = RequestCount()
         self._rng = random.Random(seed)
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout, verify=True)
+
+    def _refused(self) -> str:
+        if not self.token_source:
+            return f"Centra refused the token (HTTP 403) at {self.url}"
+        return (
+            f"Centra refused the token from {self.token_source} (HTTP 403) at {self.url}: "
+            f"set {self.token_source} to a valid Integration API token for this Centra"
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -171,7 +181,7 @@ class CentraClient:
             else:
                 status = response.status_code
                 if status == 403:
-                    raise CentraAuthError(f"Centra refused the token (HTTP 403) at {self.url}")
+                    raise CentraAuthError(self._refused())
                 if status in RETRYABLE_STATUS:
                     if is_mutation and status != 429:
                         raise OutcomeUnknown(

@@ -4,6 +4,7 @@ embedded emulator in-process (the `local` environment, seeded on first use)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import ClientRateLimiter
-from centra_provision.errors import CentraAuthError
+from centra_provision.errors import CentraAuthError, UsageError
 from centra_provision.manifest.environment import EnvironmentConfig
 
 EMBEDDED_URL = "http://127.0.0.1/graphql"
@@ -20,11 +21,41 @@ EMBEDDED_URL = "http://127.0.0.1/graphql"
 
 @dataclass
 class Connection:
-    """A client, what to show as its URL, and the embedded emulator when there is one."""
+    """A client, what to show as its URL and where that URL came from, and the embedded
+    emulator when there is one."""
 
     client: CentraClient
     shown_url: str
     emulator: Any = None  # centra_provision.emulator.app.Emulator for the local environment
+    url_source: str = ""
+
+
+def override_variable(env_name: str) -> str:
+    """The per-environment override variable: qa-int -> PROVISION_CENTRA_URL_QA_INT.
+
+    Per environment because one global variable redirected every environment at once (a
+    PROD plan read a QA emulator, the embedded `local` broke)."""
+    return "PROVISION_CENTRA_URL_" + re.sub(r"[^A-Z0-9]", "_", env_name.upper())
+
+
+def endpoint(env: EnvironmentConfig, cli_url: str | None = None) -> tuple[str | None, str]:
+    """The URL to read (None: the embedded emulator) and where it came from, in the words the
+    plan header prints. An override for an embedded environment is refused, not ignored."""
+    variable = override_variable(env.name)
+    if cli_url:
+        url, source = cli_url, "--centra-url"
+    elif os.environ.get(variable):
+        url, source = os.environ[variable], variable
+    elif env.centra_url is None:
+        return None, "environment.yaml centra.embedded"
+    else:
+        return env.centra_url, "environment.yaml centra.url"
+    if env.centra_url is None:
+        raise UsageError(
+            f"{source} cannot redirect environment {env.name}: it uses the embedded emulator; "
+            f"unset {source} or give {env.name} a centra.url"
+        )
+    return url, source
 
 
 @asynccontextmanager
@@ -37,7 +68,7 @@ async def open_centra(
     limiter = ClientRateLimiter(
         env.rate_limits.requests, env.rate_limits.mutations, float(env.rate_limits.interval_seconds)
     )
-    url = url_override or env.centra_url
+    url, source = endpoint(env, url_override)
     if url is None:
         from centra_provision.emulator.app import Emulator, InProcessTransport
 
@@ -53,21 +84,25 @@ async def open_centra(
             transport=InProcessTransport(emulator),
             limiter=limiter,
             retry=retry,
+            token_source=env.token_env if os.environ.get(env.token_env) else "",
         )
         try:
-            yield Connection(client, f"embedded emulator ({os.path.relpath(state)})", emulator)
+            yield Connection(
+                client, f"embedded emulator ({os.path.relpath(state)})", emulator, source
+            )
         finally:
             await client.aclose()
             emulator.state.close()
         return
     url_token = os.environ.get(env.token_env)
     if not url_token:
+        unset = "is empty" if env.token_env in os.environ else "is not set"
         raise CentraAuthError(
-            f"environment variable {env.token_env} is not set (the Centra "
+            f"environment variable {env.token_env} {unset} (the Centra "
             f"Integration API token for {env.name})"
         )
-    client = CentraClient(url, url_token, limiter=limiter, retry=retry)
+    client = CentraClient(url, url_token, limiter=limiter, retry=retry, token_source=env.token_env)
     try:
-        yield Connection(client, url)
+        yield Connection(client, url, url_source=source)
     finally:
         await client.aclose()

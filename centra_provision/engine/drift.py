@@ -30,6 +30,7 @@ class DriftReport:
     centra_url: str
     items: tuple[DriftItem, ...]
     notes: tuple[str, ...] = ()
+    centra_url_source: str = ""
 
     @property
     def drifted(self) -> tuple[DriftItem, ...]:
@@ -57,7 +58,11 @@ def drift_item(change: ResourceChange) -> DriftItem:
 
 def drift_from_plan(plan: Plan) -> DriftReport:
     return DriftReport(
-        plan.environment, plan.centra_url, tuple(drift_item(c) for c in plan.changes), plan.notes
+        plan.environment,
+        plan.centra_url,
+        tuple(drift_item(c) for c in plan.changes),
+        plan.notes,
+        plan.centra_url_source,
     )
 
 

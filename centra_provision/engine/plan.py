@@ -69,6 +69,7 @@ class Plan:
     other_requests: int = 0
     format_version: int = FORMAT_VERSION
     notes: tuple[str, ...] = field(default=())
+    centra_url_source: str = ""
 
     @property
     def pending(self) -> tuple[ResourceChange, ...]:
@@ -122,6 +123,7 @@ class Plan:
                 requests=body.get("requests", 0),
                 other_requests=body.get("other_requests", 0),
                 notes=tuple(body.get("notes", [])),
+                centra_url_source=body.get("centra_url_source", ""),
             )
         except (KeyError, TypeError) as exc:
             raise PlanFileError(f"plan file is malformed ({exc})") from None

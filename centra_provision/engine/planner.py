@@ -139,6 +139,7 @@ def build_plan(
     resolved: dict[tuple[str, str], Any],
     shown_url: str,
     count: RequestCount,
+    source: str = "",
 ) -> Plan:
     """The pure part: everything read, now compare."""
     env = desired.environment
@@ -159,6 +160,7 @@ def build_plan(
         requests=count.sent,
         other_requests=count.other,
         notes=market_coverage(env, resources, live),
+        centra_url_source=source,
     )
 
 
@@ -189,6 +191,7 @@ class PlanSession:
             self.secrets,
             self.conn.shown_url,
             self.conn.client.count,
+            self.conn.url_source,
         )
         return plan, live
 

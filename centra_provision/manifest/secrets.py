@@ -36,8 +36,10 @@ def resolve(ref: Any, base_dir: Path) -> SecretValue:
     """The secret's value; `fromFile` paths are relative to `base_dir` (the repo root)."""
     source = describe(ref)
     if isinstance(ref, dict) and "fromEnv" in ref:
-        value = os.environ.get(str(ref["fromEnv"]))
-        return SecretValue(source, value or None, None if value else f"{ref['fromEnv']} is not set")
+        name = str(ref["fromEnv"])
+        value = os.environ.get(name)
+        state = "is empty" if value == "" else "is not set"
+        return SecretValue(source, value or None, None if value else f"{name} {state}")
     if isinstance(ref, dict) and "fromFile" in ref:
         path = base_dir / str(ref["fromFile"])
         try:

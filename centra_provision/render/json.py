@@ -75,6 +75,7 @@ class JsonConsole:
             {
                 "environment": report.environment,
                 "centraUrl": report.centra_url,
+                "centraUrlSource": report.centra_url_source,
                 "drifted": len(report.drifted),
                 "notes": list(report.notes),
                 "resources": [

@@ -41,7 +41,8 @@ class MarkdownConsole:
     def plan(self, plan: Plan, verbose: bool = False) -> None:
         """A compact table fit for a PR comment, details folded per resource."""
         click.echo(f"### `provision plan`: `{plan.environment}`\n")
-        click.echo(f"Centra: `{_cell(plan.centra_url)}`\n")
+        origin = f" (from `{plan.centra_url_source}`)" if plan.centra_url_source else ""
+        click.echo(f"Centra: `{_cell(plan.centra_url)}`{origin}\n")
         click.echo(f"**{plan.summary_line()}**\n")
         for note_line in plan.notes:
             click.echo(f"> {_cell(note_line)}\n")

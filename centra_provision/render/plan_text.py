@@ -13,6 +13,12 @@ FIELD_SYMBOL = {"changed": "~", "unknown": "?", "unchanged": " "}
 MAX_LIST = 8
 
 
+def endpoint_line(url: str, source: str, environment: str) -> str:
+    """The header every plan and drift report starts with: which Centra, and why that one."""
+    origin = f"from {source}; " if source else ""
+    return f"Centra: {url} ({origin}environment {environment})"
+
+
 def value(v: Any) -> str:
     if isinstance(v, list):
         if len(v) > MAX_LIST:

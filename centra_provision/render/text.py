@@ -12,7 +12,14 @@ from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.catalog import EnvironmentSummary
 from centra_provision.manifest.desired import DesiredState
-from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note, value
+from centra_provision.render.plan_text import (
+    SYMBOL,
+    describe,
+    endpoint_line,
+    field_symbol,
+    note,
+    value,
+)
 
 
 class TextConsole:
@@ -36,7 +43,7 @@ class TextConsole:
         """Terraform-like: +/~/- per resource, changed fields, unchanged ones folded."""
         out = Console(highlight=False, soft_wrap=True)
         colour = {"create": "green", "update": "yellow", "delete": "red", "no-op": "dim"}
-        out.print(f"Centra: {escape(plan.centra_url)} (environment {escape(plan.environment)})")
+        out.print(escape(endpoint_line(plan.centra_url, plan.centra_url_source, plan.environment)))
         if verbose:
             out.print(
                 f"Requests sent: {plan.requests} GraphQL, {plan.other_requests} other "
@@ -111,7 +118,9 @@ class TextConsole:
 
     def drift(self, report: DriftReport) -> None:
         out = Console(highlight=False, soft_wrap=True)
-        out.print(f"Centra: {escape(report.centra_url)} (environment {escape(report.environment)})")
+        out.print(
+            escape(endpoint_line(report.centra_url, report.centra_url_source, report.environment))
+        )
         for item in report.items:
             if not item.drifted:
                 out.print(f"[green]in sync[/]  {escape(item.address)}")
