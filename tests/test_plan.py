@@ -93,8 +93,8 @@ def test_converged_qa_int_has_no_changes(
     code, out, err = run(["plan", "-e", "qa-int", "--detailed-exitcode"], capsys)
     assert (code, err) == (0, "")
     assert (
-        f"Centra: {qa_emulator.base_url}/graphql (from PROVISION_CENTRA_URL_QA_INT; environment qa-int)"
-        in out
+        f"Centra: {qa_emulator.base_url}/graphql "
+        "(from PROVISION_CENTRA_URL_QA_INT; environment qa-int)" in out
     )
     assert "No changes. Live Centra matches the manifests." in out
     stats = qa_emulator.stats()
