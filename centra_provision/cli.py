@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from centra_provision import __version__
-from centra_provision.emulator.limits import RETRY_AFTER_FORMS
+from centra_provision.emulator.limits import PLANS, RETRY_AFTER_FORMS
 from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -603,8 +603,20 @@ def emulator() -> None:
     show_default=True,
     help="Latency added to every GraphQL request.",
 )
-@click.option("--requests-per-10s", type=click.IntRange(1), default=60, show_default=True)
-@click.option("--mutations-per-10s", type=click.IntRange(1), default=20, show_default=True)
+@click.option(
+    "--plan",
+    "rate_plan",
+    type=click.Choice(list(PLANS)),
+    default="growth",
+    show_default=True,
+    help="Centra's rate-limit plan: six token buckets (requests, mutations, complexity).",
+)
+@click.option(
+    "--requests-per-10s", type=click.IntRange(1), help="Override the plan's 10 s request quota."
+)
+@click.option(
+    "--mutations-per-10s", type=click.IntRange(1), help="Override the plan's 10 s mutation quota."
+)
 @click.option(
     "--retry-after-form",
     type=click.Choice(RETRY_AFTER_FORMS),
@@ -617,8 +629,9 @@ def emulator_serve(
     state_file: str,
     products: int,
     latency_ms: float,
-    requests_per_10s: int,
-    mutations_per_10s: int,
+    rate_plan: str,
+    requests_per_10s: int | None,
+    mutations_per_10s: int | None,
     retry_after_form: str,
 ) -> int:
     """Serve the emulator on 127.0.0.1 until interrupted.
@@ -635,6 +648,7 @@ def emulator_serve(
         Faults(latency_ms=latency_ms, retry_after_form=retry_after_form),
         requests_per_10s,
         mutations_per_10s,
+        rate_plan,
     )
     return 0
 

@@ -273,9 +273,10 @@ def test_invalid_queries_are_graphql_errors(api: EmulatorClient) -> None:
 
 def test_rate_limits_query(api: EmulatorClient) -> None:
     limits = api.data("{ rateLimits { type intervalSeconds quota usedQuota remainingQuota } }")
-    by_type = {r["type"]: r for r in limits["rateLimits"]}
-    assert by_type["REQUEST_COUNT"]["usedQuota"] == 1
-    assert by_type["MUTATION_COUNT"]["intervalSeconds"] == "TEN_SECONDS"
+    rows = {(r["type"], r["intervalSeconds"]): r for r in limits["rateLimits"]}
+    assert len(limits["rateLimits"]) == 6  # RATE:95 "an array of 6 (currently) objects"
+    assert rows[("REQUEST_COUNT", "ONE_HOUR")]["usedQuota"] == 1  # the query counts itself
+    assert rows[("MUTATION_COUNT", "TEN_SECONDS")]["usedQuota"] == 0
 
 
 def test_product_sizes_filtered_by_id(api: EmulatorClient) -> None:

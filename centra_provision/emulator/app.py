@@ -14,6 +14,7 @@ import hmac
 import json
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from centra_provision.emulator.backoffice import Backoffice, routes
+from centra_provision.emulator.complexity import complexity
 from centra_provision.emulator.faults import DroppedConnection, DroppedResponse, Faults
 from centra_provision.emulator.graphql_api import (
     Parsed,
@@ -48,14 +50,24 @@ class Emulator:
         self,
         state_path: str = ":memory:",
         products: int = 200,
-        requests_per_10s: int = 60,
-        mutations_per_10s: int = 20,
+        requests_per_10s: int | None = None,
+        mutations_per_10s: int | None = None,
         faults: Faults | None = None,
+        *,
+        plan: str = "growth",
+        quotas: Mapping[str, int] | None = None,
     ) -> None:
+        """`plan` is Centra's rate-limit plan; `quotas` overrides single buckets
+        ("REQUEST_COUNT/ONE_HOUR": 100), as do the two older 10-second shorthands."""
         self.state = CentraState(state_path)
         seed(self.state, products)
         self.schema = build_api_schema(self.state)
-        self.limiter = RateLimiter(requests_per_10s, mutations_per_10s)
+        overrides = dict(quotas or {})
+        if requests_per_10s is not None:
+            overrides.setdefault("REQUEST_COUNT/TEN_SECONDS", requests_per_10s)
+        if mutations_per_10s is not None:
+            overrides.setdefault("MUTATION_COUNT/TEN_SECONDS", mutations_per_10s)
+        self.limiter = RateLimiter(plan, overrides)
         self.faults = faults or Faults()
         self.stats: Counter[str] = Counter()
         # Wall-clock times for tests: every GraphQL request's arrival, and every 429's
@@ -164,10 +176,15 @@ class Emulator:
         payload = payload if isinstance(payload, dict) else {}
         parsed = self._parse(payload.get("query"), payload.get("operationName"))
         self.stats[f"operation.{parsed.operation_name}"] += 1
-        wait = self.limiter.acquire(parsed.is_mutation)
+        variables = payload.get("variables")
+        cost = self._complexity(parsed, payload.get("operationName"), variables)
+        refusal = self._too_complex(cost)
+        if refusal is not None:
+            return refusal
+        wait = self.limiter.acquire(parsed.is_mutation, cost)
         if wait:
             return self._refused(429, wait)
-        context = RequestContext(permissions, self.limiter.report)
+        context = RequestContext(permissions, self.limiter.report, cost)
         body = await run_in_threadpool(
             run,
             self.schema,
@@ -181,6 +198,35 @@ class Emulator:
             return JSONResponse({"errors": [{"message": "Bad Gateway"}]}, 502)
         status = 400 if parsed.errors else 200
         return JSONResponse(body, status)
+
+    def _complexity(self, parsed: Parsed, operation_name: Any, variables: Any) -> int:
+        if parsed.document is None or parsed.errors:
+            return 0
+        return complexity(
+            self.schema,
+            parsed.document,
+            operation_name if isinstance(operation_name, str) else None,
+            variables if isinstance(variables, dict) else None,
+        )
+
+    def _too_complex(self, cost: int) -> Response | None:
+        """A request costlier than a whole complexity bucket can never be admitted: it is
+        refused before it runs, with an error that says so (not a 429 to wait out)."""
+        bucket = self.limiter.too_complex(cost)
+        if bucket is None:
+            return None
+        self.stats["status.too_complex"] += 1
+        message = (
+            f"Query complexity {cost} exceeds the {bucket.kind} {bucket.interval} quota of "
+            f"{bucket.quota}; select fewer fields or ask for smaller pages"
+        )
+        return JSONResponse(
+            {
+                "errors": [{"message": message, "extensions": {"category": "complexity"}}],
+                "extensions": {"complexity": cost},
+            },
+            400,
+        )
 
     def _refused(self, status: int, delay: float) -> Response:
         """A 429 whose Retry-After names the moment to resume (recorded in `refusals`)."""

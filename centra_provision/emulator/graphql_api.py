@@ -1,6 +1,6 @@
 """The Integration API: the SDL in schema.graphql executed by graphql-core, with Centra's
-per-field permissions (`errors[].extensions.category == "authorization"`) and the
-`extensions.permissionsUsed` list every response carries."""
+per-field permissions (`errors[].extensions.category == "authorization"`), and the
+`extensions` every response carries: `complexity` (RATE:12) and `permissionsUsed`."""
 
 from __future__ import annotations
 
@@ -115,6 +115,7 @@ class RequestContext:
 
     permissions: frozenset[str]
     rate_limits: Callable[[], list[dict[str, Any]]]
+    complexity: int = 0
     used: set[str] = field(default_factory=set)
 
 
@@ -186,5 +187,5 @@ def run(
         body = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]
-    body["extensions"] = {"permissionsUsed": sorted(context.used)}
+    body["extensions"] = {"complexity": context.complexity, "permissionsUsed": sorted(context.used)}
     return body

@@ -1,13 +1,21 @@
-"""Centra's rate limits: sliding 10-second windows shared by every caller of one environment
-(Growth tier: 60 requests and 20 mutations)."""
+"""Centra's rate limits as documented: token buckets for requests, mutations and query
+complexity, each over 10 seconds and 1 hour, shared by every caller of one environment.
+
+RATE:66-75: three kinds x two windows = six buckets; 1 request = 1 token for requests and
+mutations, 1 complexity point = 1 token; a bucket starts full and refills at a constant rate
+(RATE:170-176), here quota / interval tokens per second. A request is admitted only when
+every bucket it draws from holds enough tokens, and then draws from all of them at once;
+otherwise it is refused with 429 and the moment when it would be admitted. The plans are
+the table on https://centra.dev/integration-api/api-rate-limits ("Growth" is the default).
+"""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
 
@@ -34,61 +42,130 @@ def retry_after_header(form: str, delay: float, now: float | None = None) -> str
     raise ValueError(f"unknown Retry-After form {form!r} (one of {', '.join(RETRY_AFTER_FORMS)})")
 
 
+INTERVALS = {"TEN_SECONDS": 10.0, "ONE_HOUR": 3600.0}
+KINDS = ("REQUEST_COUNT", "QUERY_COMPLEXITY", "MUTATION_COUNT")  # RATE:96, in RATE:113's order
+
+# plan -> (kind, interval) -> quota
+PLANS: dict[str, dict[tuple[str, str], int]] = {
+    name: {
+        ("REQUEST_COUNT", "TEN_SECONDS"): r10,
+        ("REQUEST_COUNT", "ONE_HOUR"): r1h,
+        ("QUERY_COMPLEXITY", "TEN_SECONDS"): c10,
+        ("QUERY_COMPLEXITY", "ONE_HOUR"): c1h,
+        ("MUTATION_COUNT", "TEN_SECONDS"): m10,
+        ("MUTATION_COUNT", "ONE_HOUR"): m1h,
+    }
+    for name, (r10, r1h, m10, m1h, c10, c1h) in {
+        "growth": (60, 5_000, 20, 1_800, 250_000, 30_000_000),
+        "enhanced": (150, 20_000, 50, 4_500, 900_000, 90_000_000),
+        "high-volume": (450, 40_000, 150, 7_000, 1_800_000, 180_000_000),
+        "enterprise": (1_500, 85_000, 500, 25_000, 4_000_000, 400_000_000),
+    }.items()
+}
+
+
 @dataclass
-class Window:
+class Bucket:
+    """One token bucket; `lowest` is the fewest tokens it held after any draw (for tests
+    that check a client left enough for everyone else)."""
+
+    kind: str
+    interval: str
     quota: int
-    interval: float
-    hits: deque[float] = field(default_factory=deque)
+    tokens: float
+    stamp: float
+    lowest: float
 
-    def _trim(self, now: float) -> None:
-        while self.hits and self.hits[0] <= now - self.interval:
-            self.hits.popleft()
+    @property
+    def seconds(self) -> float:
+        return INTERVALS[self.interval]
 
-    def retry_after(self, now: float) -> int:
-        """0 when a hit is allowed now, else whole seconds until one is."""
-        self._trim(now)
-        if len(self.hits) < self.quota:
-            return 0
-        return max(1, math.ceil(self.hits[0] + self.interval - now))
+    def refill(self, now: float) -> None:
+        rate = self.quota / self.seconds
+        self.tokens = min(float(self.quota), self.tokens + (now - self.stamp) * rate)
+        self.stamp = now
 
-    def used(self, now: float) -> int:
-        self._trim(now)
-        return len(self.hits)
+    def wait_for(self, amount: int) -> float:
+        """Seconds until `amount` tokens are there (0 if they are)."""
+        missing = amount - self.tokens
+        return 0.0 if missing <= 0 else missing * self.seconds / self.quota
+
+    def row(self) -> dict[str, Any]:
+        remaining = max(0, math.floor(self.tokens))
+        return {
+            "type": self.kind,
+            "intervalSeconds": self.interval,
+            "quota": self.quota,
+            "usedQuota": self.quota - remaining,
+            "remainingQuota": remaining,
+        }
+
+
+def quotas_for(
+    plan: str = "growth", overrides: Mapping[str, int] | None = None
+) -> dict[tuple[str, str], int]:
+    """A plan's quotas, with `overrides` keyed "KIND/INTERVAL" (e.g. REQUEST_COUNT/ONE_HOUR)."""
+    if plan not in PLANS:
+        raise ValueError(f"unknown plan {plan!r} (one of {', '.join(PLANS)})")
+    quotas = dict(PLANS[plan])
+    for key, value in (overrides or {}).items():
+        kind, _, interval = key.partition("/")
+        if (kind, interval) not in quotas or not isinstance(value, int) or value < 1:
+            raise ValueError(f"bad rate-limit override {key}={value!r}")
+        quotas[(kind, interval)] = value
+    return quotas
 
 
 class RateLimiter:
-    def __init__(self, requests: int = 60, mutations: int = 20, interval: float = 10.0) -> None:
-        self.requests = Window(requests, interval)
-        self.mutations = Window(mutations, interval)
+    """The six buckets of one Centra environment."""
+
+    def __init__(self, plan: str = "growth", overrides: Mapping[str, int] | None = None) -> None:
+        now = time.monotonic()
+        self.plan = plan
+        self.buckets = {
+            key: Bucket(key[0], key[1], quota, float(quota), now, float(quota))
+            for key, quota in quotas_for(plan, overrides).items()
+        }
         self.lock = threading.Lock()
 
-    def acquire(self, is_mutation: bool) -> int:
-        """Count one request; returns 0, or the Retry-After seconds of a refusal."""
+    def bucket(self, kind: str, interval: str) -> Bucket:
+        return self.buckets[(kind, interval)]
+
+    def too_complex(self, complexity: int) -> Bucket | None:
+        """The complexity bucket a single request of this complexity can never fit in."""
+        for interval in INTERVALS:
+            bucket = self.buckets[("QUERY_COMPLEXITY", interval)]
+            if complexity > bucket.quota:
+                return bucket
+        return None
+
+    def acquire(self, is_mutation: bool, complexity: int = 0) -> float:
+        """Admit one request (drawing its tokens) and return 0, or return the seconds until
+        it would be admitted (drawing nothing)."""
+        needs = {"REQUEST_COUNT": 1, "QUERY_COMPLEXITY": complexity}
+        if is_mutation:
+            needs["MUTATION_COUNT"] = 1
         now = time.monotonic()
         with self.lock:
-            wait = self.requests.retry_after(now)
-            if is_mutation:
-                wait = max(wait, self.mutations.retry_after(now))
-            if wait:
+            drawn = [b for b in self.buckets.values() if b.kind in needs]
+            for b in drawn:
+                b.refill(now)
+            wait = max(b.wait_for(needs[b.kind]) for b in drawn)
+            if wait > 0:
                 return wait
-            self.requests.hits.append(now)
-            if is_mutation:
-                self.mutations.hits.append(now)
-            return 0
+            for b in drawn:
+                b.tokens -= needs[b.kind]
+                b.lowest = min(b.lowest, b.tokens)
+            return 0.0
 
     def report(self) -> list[dict[str, Any]]:
+        """The six rows of `rateLimits` (RATE:84-100), in the documented example's order."""
         now = time.monotonic()
         with self.lock:
-            return [
-                {
-                    "type": kind,
-                    "intervalSeconds": "TEN_SECONDS",
-                    "quota": w.quota,
-                    "usedQuota": w.used(now),
-                    "remainingQuota": max(0, w.quota - w.used(now)),
-                }
-                for kind, w in (
-                    ("REQUEST_COUNT", self.requests),
-                    ("MUTATION_COUNT", self.mutations),
-                )
-            ]
+            rows = []
+            for kind in KINDS:
+                for interval in INTERVALS:
+                    bucket = self.buckets[(kind, interval)]
+                    bucket.refill(now)
+                    rows.append(bucket.row())
+            return rows

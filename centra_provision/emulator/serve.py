@@ -41,13 +41,14 @@ def serve(
     state: str,
     products: int,
     faults: Faults | None = None,
-    requests_per_10s: int = 60,
-    mutations_per_10s: int = 20,
+    requests_per_10s: int | None = None,
+    mutations_per_10s: int | None = None,
+    plan: str = "growth",
 ) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    emulator = Emulator(state, products, requests_per_10s, mutations_per_10s, faults)
+    emulator = Emulator(state, products, requests_per_10s, mutations_per_10s, faults, plan=plan)
     bound = sock.getsockname()[1]
     print(f"url: http://127.0.0.1:{bound}/graphql")
     print(f"token: {emulator.admin_token}")
