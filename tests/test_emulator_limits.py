@@ -58,8 +58,9 @@ def test_too_complex_is_refused_before_it_runs() -> None:
     refused = api.gql("{ products(limit: 100) { id name } }")
     assert refused.status_code == 400
     assert "data" not in refused.json()
-    assert "complexity 201 exceeds the QUERY_COMPLEXITY TEN_SECONDS quota of 100" in (
-        refused.json()["errors"][0]["message"]
+    assert (
+        "complexity 201 exceeds the QUERY_COMPLEXITY TEN_SECONDS quota of 100"
+        in (refused.json()["errors"][0]["message"])
     )
     assert rows(api)[("QUERY_COMPLEXITY", "ONE_HOUR")]["usedQuota"] <= 6 + 1  # only rateLimits
 
