@@ -184,7 +184,6 @@ def plan(
     help="Write the guided steps as Markdown to FILE.",
 )
 @click.option("--continue-on-error", is_flag=True, help="Run the other changes after a failure.")
-@click.option("--force-unlock", metavar="ID", help="Break a stale lock held by apply ID.")
 @click.option("--target", "targets", multiple=True, metavar="KIND/NAME")
 @centra_url_option
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
@@ -196,7 +195,6 @@ def apply(
     wait_seconds: float,
     runbook_file: Path | None,
     continue_on_error: bool,
-    force_unlock: str | None,
     targets: tuple[str, ...],
     centra_url: str | None,
     fmt: str,
@@ -221,7 +219,6 @@ def apply(
         interactive=sys.stdin.isatty(),
         wait_seconds=wait_seconds,
         continue_on_error=continue_on_error,
-        force_unlock=force_unlock,
         targets=targets,
         url_override=centra_url,
     )
@@ -507,6 +504,25 @@ def attest(env: str, manifests: Path, addresses: tuple[str, ...], centra_url: st
 
     for address in attest_resources(manifests, env, addresses, centra_url):
         click.echo(f"attested {address}")
+    return 0
+
+
+@cli.command("force-unlock")
+@env_option
+@manifests_option
+@click.argument("lock_id", metavar="ID")
+def force_unlock_(env: str, manifests: Path, lock_id: str) -> int:
+    """Break the lock a killed apply left on the environment's ledger.
+
+    ID must be the id the lock holds (apply names it when it is refused); a lock whose
+    process still runs on this host is never broken.
+    """
+    from centra_provision.engine.lock import describe, force_unlock
+    from centra_provision.manifest.desired import load_desired_state
+
+    config = load_desired_state(manifests, env).environment
+    holder = force_unlock(config.ledger_location, env, lock_id)
+    click.echo(f"unlocked {env}: broke the lock {describe(holder)}")
     return 0
 
 

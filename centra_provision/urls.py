@@ -13,3 +13,11 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+OBJECT_STORE_SCHEMES = ("s3", "gs", "az")
+
+
+def is_object_store_url(location: str) -> bool:
+    """`s3://`, `gs://` or `az://`: a ledger shared by every CI runner."""
+    return location.split("://", 1)[0] in OBJECT_STORE_SCHEMES and "://" in location

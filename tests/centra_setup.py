@@ -69,5 +69,5 @@ def record_write_only(ledger: Ledger, desired: DesiredState, secret: str) -> Non
         for state in KINDS[res.kind].observe(res, ctx).fields:
             if not state.observed or state.path in ("uri", "secretKey"):
                 value = secret if state.path == "secretKey" else state.desired
-                ledger.remember(res.address, state.path, value, "test")
+                ledger.remember(res.address, state.path, value, "test", state.sensitive)
     ledger.save()

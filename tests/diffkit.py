@@ -76,7 +76,7 @@ def plain(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    if isinstance(value, str) and value.startswith("hmac-sha256:"):
+    if isinstance(value, str) and value.startswith(("hmac-sha256:", "scrypt:")):
         return "(fingerprint)"
     return value
 

@@ -15,7 +15,7 @@ from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, apply_environment
-from centra_provision.engine.lock import apply_lock, lock_path_for
+from centra_provision.engine.lock import state_lock
 from centra_provision.executors.backoffice import BackofficeExecutor
 from centra_provision.manifest.desired import load_desired_state
 
@@ -59,7 +59,8 @@ def test_local_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> 
     ledger = json.loads((workdir / ".provision" / "local.ledger.json").read_text())
     plugin = ledger["resources"]["OrderApiPlugin/GE Order API"]
     assert plugin["debugLogging"]["source"] == "backoffice"
-    assert plugin["secretKey"]["fingerprint"].startswith("hmac-sha256:")
+    assert plugin["secretKey"]["fingerprint"].startswith("scrypt:")
+    assert plugin["debugLogging"]["fingerprint"].startswith("hmac-sha256:")
     snapshots = ledger["snapshots"]  # what Centra showed after the apply, for drift
     assert snapshots["ShippingOption/GE Express"]["source"] == "apply"
     assert snapshots["Pricelist/Global-e SEK"]["shown"]["currency"] == "SEK"
@@ -171,23 +172,28 @@ def test_concurrent_apply_is_refused_and_stale_lock_broken(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ledger = workdir / ".provision" / "local.ledger.json"
-    with apply_lock(lock_path_for(ledger), "local") as lock_id:
+    with state_lock(ledger, "local") as lock_id:
         code, _, err = run(["apply", "-e", "local", "--auto-approve"], capsys)
         assert code == 1
-        assert err.startswith(f"error: another apply holds the lock on local: id {lock_id}, pid ")
-        assert err.rstrip().endswith(f"run `provision apply -e local --force-unlock {lock_id}`")
-    # A killed apply leaves its lock behind: only --force-unlock with its id breaks it.
-    lock = lock_path_for(ledger)
-    lock.write_text("")
-    holder = lock.with_name(lock.name + ".holder.json")
-    holder.write_text(json.dumps({"id": "dead0001", "pid": "1", "host": "h", "since": "t"}))
-    assert run(["apply", "-e", "local", "--auto-approve"], capsys)[0] == 1
-    code, _, err = run(["apply", "-e", "local", "--auto-approve", "--force-unlock", "nope"], capsys)
-    assert code == 1 and "does not match the lock held (dead0001)" in err
-    code, out, _ = run(
-        ["apply", "-e", "local", "--auto-approve", "--force-unlock", "dead0001"], capsys
-    )
+        assert err.startswith(f"error: local is locked by another run: id {lock_id} (apply, pid ")
+        assert err.rstrip().endswith(f"run `provision force-unlock -e local {lock_id}`")
+        # The holder is a live process on this host (this one): its id does not break it.
+        code, _, err = run(["force-unlock", "-e", "local", lock_id], capsys)
+        assert code == 1 and "the lock holder is still running (pid " in err
+    # A killed apply leaves its lock behind: only force-unlock with its id breaks it.
+    lock = ledger.with_name(ledger.name + ".lock")
+    lock.write_text(json.dumps({"id": "dead0001", "pid": 1, "host": "elsewhere", "since": "t"}))
+    code, _, err = run(["apply", "-e", "local", "--auto-approve"], capsys)
+    assert code == 1 and "id dead0001 (apply, pid 1 on elsewhere) since t" in err
+    code, _, err = run(["force-unlock", "-e", "local", "nope"], capsys)
+    assert code == 1 and "lock id nope does not match the lock held on local (id dead0001" in err
+    code, out, _ = run(["force-unlock", "-e", "local", "dead0001"], capsys)
+    assert code == 0 and out.startswith("unlocked local: broke the lock id dead0001")
+    code, out, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
     assert code == 0 and "Converged" in out
+    assert not lock.exists()
+    code, _, err = run(["force-unlock", "-e", "local", "dead0001"], capsys)
+    assert (code, err) == (1, "error: local is not locked; nothing was unlocked\n")
 
 
 def test_killed_between_steps_then_rerun(

@@ -18,9 +18,9 @@ from centra_provision.centra.client import RetryPolicy
 from centra_provision.centra.connect import Connection, open_centra
 from centra_provision.engine.journal import Journal, journal_path_for
 from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.lock import apply_lock, force_unlock, lock_path_for
+from centra_provision.engine.lock import state_lock
 from centra_provision.engine.plan import Plan, ResourceChange
-from centra_provision.engine.planner import PlanSession, prepare
+from centra_provision.engine.planner import PlanSession, load_ledger, prepare
 from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.errors import (
     EXIT_ERROR,
@@ -58,7 +58,6 @@ class ApplyOptions:
     wait_seconds: float = 0.0
     poll_seconds: float = 5.0
     continue_on_error: bool = False
-    force_unlock: str | None = None
     targets: tuple[str, ...] = ()
     url_override: str | None = None
     retry: RetryPolicy | None = None
@@ -106,7 +105,7 @@ def record_applied(
         if (not state.observed or state.sensitive or state.path == "uri") and (
             state.desired is not None
         ):
-            ledger.remember(res.address, state.path, state.desired, source)
+            ledger.remember(res.address, state.path, state.desired, source, state.sensitive)
 
 
 class PlanEvaluator:
@@ -163,6 +162,19 @@ class PlanEvaluator:
                     )
                 )
                 continue
+            missing = [f.unresolved for f in change.fields if f.unresolved]
+            if missing and change.executor == "guided":
+                outcomes.append(
+                    StepOutcome(
+                        change.address,
+                        change.action,
+                        "guided",
+                        FAILED,
+                        f"refused: the step needs a secret that is unknown ({'; '.join(missing)})",
+                    )
+                )
+                failed = True
+                continue
             if change.executor == "guided":
                 steps.append(self.guided.step(change, res))
                 outcomes.append(StepOutcome(change.address, change.action, "guided", PENDING))
@@ -208,17 +220,53 @@ def _stale(saved: Plan, fresh: Plan) -> tuple[str, ...]:
     )
 
 
+def _check_binding(saved: Plan, fresh: Plan) -> None:
+    """A saved plan runs only against the environment, Centra and ledger version it was
+    made with."""
+    if saved.environment != fresh.environment:
+        raise StalePlanError(f"the saved plan is for {saved.environment}, not {fresh.environment}")
+    if saved.centra_url != fresh.centra_url:
+        raise StalePlanError(
+            f"the saved plan was made against {saved.centra_url}, but this run talks to "
+            f"{fresh.centra_url}; nothing was applied"
+        )
+    old, new = saved.ledger, fresh.ledger
+    if old is None or new is None or old.location != new.location:
+        raise StalePlanError(
+            f"the saved plan was made with ledger {old.location if old else '(none)'}, not "
+            f"{new.location if new else '(none)'}; nothing was applied"
+        )
+    if old.ledger_id != new.ledger_id or old.serial != new.serial:
+        raise StalePlanError(
+            f"the ledger {new.location} changed since the plan was saved (version "
+            f"{old.serial}, now {new.serial}); plan again"
+        )
+
+
 def _select_saved(
     saved: Plan, fresh: Plan, digest: str
 ) -> tuple[tuple[ResourceChange, ...], tuple[str, ...]]:
-    """The fresh plan's changes that the saved plan approved, minus stale resources."""
-    if saved.environment != fresh.environment:
-        raise StalePlanError(f"the saved plan is for {saved.environment}, not {fresh.environment}")
+    """The fresh plan's changes that the saved plan approved, minus stale resources. Every
+    other approved change must be exactly what the fresh plan makes: a plan file edited to
+    add or alter a change is refused whole, so editing can only ever lose changes."""
+    _check_binding(saved, fresh)
     if saved.manifest_digest != digest:
         raise StalePlanError("the manifests changed since the plan was saved; plan again")
     refused = _stale(saved, fresh)
-    approved = {c.address for c in saved.pending} - set(refused)
-    return tuple(c for c in fresh.pending if c.address in approved), refused
+    now = {c.address: c for c in fresh.pending}
+    approved = [c for c in saved.pending if c.address not in refused]
+    differ = [
+        c.address
+        for c in approved
+        if c.address not in now or now[c.address].canonical() != c.canonical()
+    ]
+    if differ:
+        raise StalePlanError(
+            f"the saved plan's changes to {', '.join(differ)} are not what a fresh plan makes "
+            "(was the plan file edited?); nothing was applied; plan again"
+        )
+    names = {c.address for c in approved}
+    return tuple(c for c in fresh.pending if c.address in names), refused
 
 
 async def _wait_for_guided(
@@ -278,15 +326,12 @@ def apply_environment(
     root: Path, env_name: str, options: ApplyOptions, confirm: Callable[[Plan], bool]
 ) -> ApplyResult:
     """Plan, confirm, execute, verify: the whole `provision apply`."""
-    desired, resources, _, resolved = prepare(root, env_name, options.targets)
+    desired, resources, _, resolved = prepare(root, env_name, options.targets, options.url_override)
     env = desired.environment
-    lock_path = lock_path_for(env.ledger)
-    if options.force_unlock:
-        force_unlock(lock_path, options.force_unlock)
     repo_root = root.resolve().parent
 
     async def run(conn: Connection, lock_id: str) -> ApplyResult:
-        ledger = Ledger.load(env.ledger, env_name)  # read under the lock
+        ledger = load_ledger(env, options.url_override)  # read again, under the lock
         session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
         plan, live = await session.plan()
         changes: tuple[ResourceChange, ...] = plan.pending
@@ -316,7 +361,7 @@ def apply_environment(
         return ApplyResult(plan, tuple(outcomes), runbook, final, refused)
 
     async def main() -> ApplyResult:
-        with apply_lock(lock_path, env_name) as lock_id:
+        with state_lock(env.ledger_location, env_name) as lock_id:
             async with open_centra(env, repo_root, options.url_override, options.retry) as conn:
                 return await run(conn, lock_id)
 
@@ -328,13 +373,13 @@ def attest_resources(
 ) -> list[str]:
     """Record the write-only fields of these resources as applied, after checking that
     everything Centra does show of them matches. Refuses (nothing recorded) otherwise."""
-    desired, resources, _, resolved = prepare(root, env_name, addresses)
+    desired, resources, _, resolved = prepare(root, env_name, addresses, url_override)
     env = desired.environment
     repo_root = root.resolve().parent
 
     async def run() -> list[str]:
-        with apply_lock(lock_path_for(env.ledger), env_name):
-            ledger = Ledger.load(env.ledger, env_name)
+        with state_lock(env.ledger_location, env_name, "attest"):
+            ledger = load_ledger(env, url_override)
             async with open_centra(env, repo_root, url_override) as conn:
                 session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
                 plan, live = await session.plan()

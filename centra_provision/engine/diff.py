@@ -37,7 +37,7 @@ def normalise(value: Any) -> Any:
 def _shown(state: FieldState, ledger: Ledger) -> Any:
     """What a plan may show of a desired value: secrets only as fingerprints."""
     if state.sensitive:
-        return ledger.fingerprint(state.desired) if state.desired is not None else None
+        return ledger.fingerprint(state.desired, True) if state.desired is not None else None
     return state.desired
 
 
@@ -54,6 +54,7 @@ def field_change(
             "changed",
             state.sensitive,
             note=state.unavailable,
+            unresolved=state.unavailable,
         )
     if state.observed and state.unavailable is None:
         same = normalise(state.desired) == normalise(state.live)
@@ -74,12 +75,13 @@ def field_change(
             state.sensitive,
             record["at"] if record else None,
             note=state.unavailable,
+            unresolved=state.unavailable,
         )
     if record is None:
         return FieldChange(
             state.path, None, after, False, "unknown", state.sensitive, note=NEVER_APPLIED
         )
-    same = record["fingerprint"] == ledger.fingerprint(state.desired)
+    same = ledger.matches(record, state.desired)
     return FieldChange(
         state.path,
         None if same else "(differs from last applied)",

@@ -16,8 +16,8 @@ import yaml
 from centra_provision.centra.connect import open_centra
 from centra_provision.centra.discovery import discover
 from centra_provision.centra.live import read_everything
-from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.lock import apply_lock, lock_path_for
+from centra_provision.engine.lock import state_lock
+from centra_provision.engine.planner import load_ledger
 from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.manifest.yamlio import SourceDocument
@@ -189,7 +189,10 @@ def documents(live: LiveState) -> list[ImportedDocument]:
 
 
 def _snapshot_imported(
-    desired: DesiredState, docs: list[ImportedDocument], live: LiveState
+    desired: DesiredState,
+    docs: list[ImportedDocument],
+    live: LiveState,
+    url_override: str | None = None,
 ) -> None:
     """The environment's ledger keeps what Centra showed of each imported resource, so drift
     on the imported manifests sees later changes outside them."""
@@ -205,8 +208,8 @@ def _snapshot_imported(
         )
         for d in docs
     ]
-    with apply_lock(lock_path_for(env.ledger), env.name):
-        ledger = Ledger.load(env.ledger, env.name)
+    with state_lock(env.ledger_location, env.name, "import"):
+        ledger = load_ledger(env, url_override)
         ctx = ObserveContext(live, {}, check_context(env))
         if record_snapshots(ledger, resources, ctx, "import"):
             ledger.save()
@@ -228,7 +231,7 @@ def import_environment(
 
     live = asyncio.run(run())
     docs = documents(live)
-    _snapshot_imported(desired, docs, live)
+    _snapshot_imported(desired, docs, live, url_override)
     folder = output / env_name
     folder.mkdir(parents=True, exist_ok=True)
     env_doc = dict(env.doc.data)

@@ -1,85 +1,140 @@
-"""One apply at a time per environment: a lock file beside the ledger (filelock's
-SoftFileLock, so a crashed holder leaves it behind to be broken on purpose, like
-Terraform's state lock) with a record of who holds it."""
+"""One writer per environment: a lock object beside the ledger, in the same store, created
+with create-if-absent (Terraform's S3 `use_lockfile` does the same with a conditional put).
+It records who holds it (id, host, pid, CI run URL, time), so a second apply anywhere fails
+at once naming the holder; a lock left by a killed apply stays until someone breaks it on
+purpose with `provision force-unlock -e ENV ID`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from filelock import SoftFileLock, Timeout
-
+from centra_provision.engine.backend import AlreadyExists, BackendError, open_backend
 from centra_provision.errors import ProvisionError
+
+SUFFIX = ".lock"
 
 
 class LockHeldError(ProvisionError):
     """Another apply holds this environment's lock."""
 
 
-def _holder_path(lock_path: Path) -> Path:
-    return lock_path.with_name(lock_path.name + ".holder.json")
+class UnlockRefused(ProvisionError):
+    """force-unlock was asked for a lock that is not there, not that one, or still alive."""
 
 
-def lock_path_for(ledger: Path) -> Path:
-    return ledger.with_name(ledger.name + ".lock")
+def ci_run_url() -> str | None:
+    """The CI job that holds the lock, when the runner says (GitHub Actions, GitLab CI)."""
+    env = os.environ
+    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL", "https://github.com")
+        return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    return env.get("CI_JOB_URL") or None
 
 
-def holder(lock_path: Path) -> dict[str, str] | None:
-    try:
-        body = json.loads(_holder_path(lock_path).read_text())
-    except (OSError, ValueError):
+def read_holder(location: str | Path) -> dict[str, Any] | None:
+    """The lock's record, or None when nobody holds it."""
+    blob = open_backend(location).read(SUFFIX)
+    if blob is None:
         return None
-    return body if isinstance(body, dict) else None
+    try:
+        body = json.loads(blob.data)
+    except ValueError:
+        return {"id": "?", "problem": "unreadable lock record"}
+    return body if isinstance(body, dict) else {"id": "?"}
 
 
-def force_unlock(lock_path: Path, lock_id: str) -> None:
-    """Break a stale lock, only when the caller names its id."""
-    current = holder(lock_path)
-    if not lock_path.exists():
-        raise LockHeldError(f"no lock to break at {lock_path}")
-    if current is None or current.get("id") != lock_id:
-        held = current.get("id") if current else "unknown"
-        raise LockHeldError(
-            f"lock id {lock_id} does not match the lock held ({held}); nothing was unlocked"
-        )
-    lock_path.unlink(missing_ok=True)
-    _holder_path(lock_path).unlink(missing_ok=True)
+def describe(holder: dict[str, Any]) -> str:
+    where = f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"
+    run = f", {holder['runUrl']}" if holder.get("runUrl") else ""
+    what = holder.get("operation", "apply")
+    return f"id {holder.get('id', '?')} ({what}, {where}{run}) since {holder.get('since', '?')}"
 
 
 @contextmanager
-def apply_lock(lock_path: Path, environment: str) -> Iterator[str]:
-    """Hold the lock or fail at once naming the holder. Yields this holder's lock id."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = SoftFileLock(str(lock_path), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        h = holder(lock_path) or {}
-        raise LockHeldError(
-            f"another apply holds the lock on {environment}: id {h.get('id', '?')}, pid "
-            f"{h.get('pid', '?')} on {h.get('host', '?')} since {h.get('since', '?')}; if that "
-            f"apply is gone, run `provision apply -e {environment} --force-unlock "
-            f"{h.get('id', 'ID')}`"
-        ) from None
+def state_lock(location: str | Path, environment: str, operation: str = "apply") -> Iterator[str]:
+    """Hold the environment's lock or fail at once naming the holder. Yields the lock id."""
+    backend = open_backend(location)
     lock_id = uuid.uuid4().hex[:12]
-    _holder_path(lock_path).write_text(
-        json.dumps(
-            {
-                "id": lock_id,
-                "pid": str(os.getpid()),
-                "host": socket.gethostname(),
-                "since": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            }
-        )
-    )
+    record = {
+        "id": lock_id,
+        "environment": environment,
+        "operation": operation,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "runUrl": ci_run_url(),
+        "since": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
+    try:
+        backend.create(json.dumps(record, indent=2).encode(), SUFFIX)
+    except AlreadyExists:
+        holder = read_holder(location) or {}
+        raise LockHeldError(
+            f"{environment} is locked by another run: {describe(holder)}; if that run is "
+            f"gone, run `provision force-unlock -e {environment} {holder.get('id', 'ID')}`"
+        ) from None
     try:
         yield lock_id
     finally:
-        _holder_path(lock_path).unlink(missing_ok=True)
-        lock.release()
+        _release(location, lock_id)
+
+
+def _release(location: str | Path, lock_id: str) -> None:
+    """Delete the lock if it is still ours. A store that fails now leaves it for
+    force-unlock; that is reported unless another error is already on its way out."""
+    try:
+        holder = read_holder(location)
+        if holder is not None and holder.get("id") == lock_id:
+            open_backend(location).delete(SUFFIX)
+    except BackendError:
+        if sys.exc_info()[0] is None:
+            raise
+
+
+def _alive_here(holder: dict[str, Any]) -> bool:
+    """Whether the holder is a process still running on this host."""
+    if holder.get("host") != socket.gethostname():
+        return False
+    try:
+        pid = int(holder.get("pid", 0))
+    except (TypeError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def force_unlock(location: str | Path, environment: str, lock_id: str) -> dict[str, Any]:
+    """Break a lock left by a run that is gone: only when the caller names its id, and never
+    while its process is alive on this host. Returns the record of the lock broken."""
+    holder = read_holder(location)
+    if holder is None:
+        raise UnlockRefused(f"{environment} is not locked; nothing was unlocked")
+    if holder.get("id") != lock_id:
+        raise UnlockRefused(
+            f"lock id {lock_id} does not match the lock held on {environment} "
+            f"({describe(holder)}); nothing was unlocked"
+        )
+    if _alive_here(holder):
+        raise UnlockRefused(
+            f"the lock holder is still running (pid {holder.get('pid')} on this host); "
+            "stop it first; nothing was unlocked"
+        )
+    with contextlib.suppress(FileNotFoundError):
+        open_backend(location).delete(SUFFIX)
+    return holder

@@ -35,6 +35,7 @@ class FieldChange:
     sensitive: bool = False
     last_applied: str | None = None
     note: str | None = None
+    unresolved: str | None = None  # a secret that could not be resolved: why (names the var)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,21 @@ class ResourceChange:
     def changed_fields(self) -> tuple[FieldChange, ...]:
         return tuple(f for f in self.fields if f.status != "unchanged")
 
+    def canonical(self) -> str:
+        """This change as its saved-plan JSON text: equal for a change read back from a plan
+        file and the same change planned afresh, and for nothing else."""
+        return json.dumps(_jsonable(asdict(self)), sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class LedgerIdentity:
+    """Which ledger a plan was made with, and at which version (serial), so that apply can
+    refuse a plan made against another ledger or an older state of this one."""
+
+    location: str
+    ledger_id: str | None = None
+    serial: int = 0
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -70,6 +86,7 @@ class Plan:
     format_version: int = FORMAT_VERSION
     notes: tuple[str, ...] = field(default=())
     centra_url_source: str = ""
+    ledger: LedgerIdentity | None = None
 
     @property
     def pending(self) -> tuple[ResourceChange, ...]:
@@ -124,6 +141,7 @@ class Plan:
                 other_requests=body.get("other_requests", 0),
                 notes=tuple(body.get("notes", [])),
                 centra_url_source=body.get("centra_url_source", ""),
+                ledger=LedgerIdentity(**body["ledger"]) if body.get("ledger") else None,
             )
         except (KeyError, TypeError) as exc:
             raise PlanFileError(f"plan file is malformed ({exc})") from None

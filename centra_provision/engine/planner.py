@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from centra_provision.centra.client import RequestCount, RetryPolicy
-from centra_provision.centra.connect import Connection, open_centra
+from centra_provision.centra.connect import Connection, endpoint, open_centra
 from centra_provision.centra.discovery import Capabilities, discover
 from centra_provision.centra.live import read_live
 from centra_provision.engine.diff import resource_change
 from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.plan import Plan, ResourceChange
+from centra_provision.engine.plan import LedgerIdentity, Plan, ResourceChange
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest import secrets
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
@@ -161,6 +161,7 @@ def build_plan(
         other_requests=count.other,
         notes=market_coverage(env, resources, live),
         centra_url_source=source,
+        ledger=LedgerIdentity(ledger.location, ledger.ledger_id, ledger.serial),
     )
 
 
@@ -196,19 +197,32 @@ class PlanSession:
         return plan, live
 
 
+def centra_binding(env: EnvironmentConfig, url_override: str | None = None) -> str:
+    """The Centra a ledger is bound to: the URL this run talks to, or the embedded
+    emulator's state file."""
+    url, _ = endpoint(env, url_override)
+    return url if url is not None else f"embedded:{env.embedded_state}"
+
+
+def load_ledger(env: EnvironmentConfig, url_override: str | None = None) -> Ledger:
+    return Ledger.load(env.ledger_location, env.name, centra_binding(env, url_override))
+
+
 def prepare(
-    root: Path, env_name: str, targets: tuple[str, ...] = ()
+    root: Path, env_name: str, targets: tuple[str, ...] = (), url_override: str | None = None
 ) -> tuple[DesiredState, tuple[Resource, ...], Ledger, dict[tuple[str, str], secrets.SecretValue]]:
     desired = load_desired_state(root, env_name)
     resources = select(desired.resources, targets)
-    ledger = Ledger.load(desired.environment.ledger, env_name)
+    ledger = load_ledger(desired.environment, url_override)
     return desired, resources, ledger, resolve_secrets(resources, root.resolve().parent)
 
 
 def plan_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> Plan:
     """Load the manifests, read live Centra, diff, and return the plan."""
     options = options or PlanOptions()
-    desired, resources, ledger, resolved = prepare(root, env_name, options.targets)
+    desired, resources, ledger, resolved = prepare(
+        root, env_name, options.targets, options.url_override
+    )
     repo_root = root.resolve().parent
 
     async def run() -> Plan:

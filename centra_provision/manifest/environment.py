@@ -18,7 +18,7 @@ from centra_provision.errors import Diagnostic, ManifestError, Mark, UsageError
 from centra_provision.manifest.merge import merge_documents
 from centra_provision.manifest.schema import validate_document
 from centra_provision.manifest.yamlio import SourceDocument, load_file
-from centra_provision.urls import is_loopback
+from centra_provision.urls import is_loopback, is_object_store_url
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 LAYER_KINDS = ("Environment", "Base")
@@ -66,9 +66,14 @@ class EnvironmentConfig:
     warehouses: tuple[str, ...] | None
     variables: dict[str, Any]
     executor: str
-    ledger: Path
+    ledger: Path  # the local ledger, or where the local journal goes for a remote one
     rate_limits: RateLimits
     doc: SourceDocument = field(compare=False, repr=False)
+    ledger_url: str | None = None  # s3://, gs://, az://: the ledger shared by CI runners
+
+    @property
+    def ledger_location(self) -> str | Path:
+        return self.ledger_url or self.ledger
 
     @property
     def store_names(self) -> frozenset[str]:
@@ -278,7 +283,12 @@ def environment_config(doc: SourceDocument, root: Path) -> EnvironmentConfig:
         warehouses=tuple(spec["warehouses"]) if "warehouses" in spec else None,
         variables=dict(spec.get("variables", {})),
         executor=spec["executor"],
-        ledger=(root.parent / spec["ledger"]),
+        ledger=(
+            root.parent / ".provision" / f"{doc.data['metadata']['name']}.ledger.json"
+            if is_object_store_url(spec["ledger"])
+            else root.parent / spec["ledger"]
+        ),
+        ledger_url=spec["ledger"] if is_object_store_url(spec["ledger"]) else None,
         rate_limits=RateLimits(
             limits.get("requests", 60),
             limits.get("mutations", 20),
@@ -300,6 +310,21 @@ def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
                     "Centra URL must use https:// (http:// only on loopback)",
                 )
             )
+    ledger = str(env.doc.data["spec"]["ledger"])
+    if "://" in ledger and not is_object_store_url(ledger):
+        diags.append(
+            Diagnostic(
+                env.doc.mark(("spec", "ledger")),
+                "ledger must be a path or an s3://, gs:// or az:// URL",
+            )
+        )
+    elif is_object_store_url(ledger) and not ledger.split("://", 1)[1].strip("/").count("/"):
+        diags.append(
+            Diagnostic(
+                env.doc.mark(("spec", "ledger")),
+                "ledger URL must name a bucket and an object key (s3://BUCKET/KEY)",
+            )
+        )
     if env.executor == "backoffice" and env.embedded_state is None:
         diags.append(
             Diagnostic(
