@@ -42,7 +42,7 @@ def attested(
     configure(emulator, desired, SECRET)
     record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
     with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL", f"{url}/graphql")
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
         code, _, err = run(["attest", "-e", "qa-int", *ADDRESSES], capsys)
