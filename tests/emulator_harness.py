@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import httpx
 import uvicorn
 
 from centra_provision.emulator.app import Emulator, InProcessTransport
+from centra_provision.emulator.serve import listening_socket
 
 
 class EmulatorClient:
@@ -78,8 +78,7 @@ class EmulatorClient:
 @contextmanager
 def served(emulator: Emulator) -> Iterator[str]:
     """Serve `emulator` with uvicorn on 127.0.0.1:<free port>; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket(0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(emulator, log_level="critical", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+
+from centra_provision.emulator.serve import listening_socket
 
 GUIDE_QUERY = (
     "query productList($status: [ProductStatus!]!, $page: Int!) { products(where: "
@@ -88,3 +92,29 @@ def test_serve_state_survives_restart(tmp_path: Path) -> None:
         assert len(body["data"]["products"]) == 12
     finally:
         assert _stop(proc, signal.SIGTERM) == 0
+
+
+def test_accepted_connections_have_tcp_nodelay() -> None:
+    """What `emulator serve` listens on makes asyncio (hence uvicorn) set TCP_NODELAY on
+    every accepted connection, so kept-alive requests do not wait for delayed ACKs."""
+
+    async def accept_one() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Record(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        sock = listening_socket(0)
+        server = await asyncio.get_running_loop().create_server(Record, sock=sock)
+        port = sock.getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            return await asyncio.wait_for(accepted, 10)
+        finally:
+            writer.close()
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(accept_one()) != 0

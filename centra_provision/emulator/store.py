@@ -54,6 +54,9 @@ class CentraState:
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        # (listing, rows before) -> (updated_at, id) of the row that ends there
+        self._cursors: dict[tuple[Any, ...], tuple[str, int]] = {}
+        self._cursor_generation = -1
 
     def close(self) -> None:
         with self.lock:
@@ -134,16 +137,52 @@ class CentraState:
         offset: int,
         ids: list[int] | None = None,
     ) -> list[dict[str, Any]]:
-        """One page of products with variants, sizes and displays loaded in four queries."""
+        """One page of products with variants, sizes and displays loaded in four queries.
+
+        Pages are read by keyset on (updated_at, id) from where a recent page of the same
+        listing ended, so page 3,000 costs what page 1 costs (an export reads pages in order,
+        a few in flight); the answer is exactly what LIMIT/OFFSET would give, because any
+        write to the database forgets every remembered page end."""
         where, params = _where_in(status=statuses or None, id=ids)
-        order = "DESC" if descending else "ASC"
-        sql = (
-            f"SELECT * FROM product{where} ORDER BY updated_at {order}, id {order} LIMIT ? OFFSET ?"
-        )
+        order, cmp = ("DESC", "<") if descending else ("ASC", ">")
+        listing = (tuple(statuses or ()), descending, limit) if ids is None and limit else None
         with self.lock:
-            products = [dict(r) for r in self.db.execute(sql, (*params, limit, offset))]
+            start = self._page_end(listing, offset)
+            if start is not None:
+                skip, (stamp, pid) = start
+                where += (" AND " if where else " WHERE ") + f"(updated_at, id) {cmp} (?, ?)"
+                params += [stamp, pid]
+            sql = (
+                f"SELECT * FROM product{where} ORDER BY updated_at {order}, id {order} "
+                "LIMIT ? OFFSET ?"
+            )
+            skipped = offset if start is None else skip
+            products = [dict(r) for r in self.db.execute(sql, (*params, limit, skipped))]
+            if listing is not None and products:
+                last = products[-1]
+                self._cursors[(listing, offset + len(products))] = (
+                    last["updated_at"],
+                    last["id"],
+                )
             self._attach_catalog(products)
         return products
+
+    def _page_end(
+        self, listing: tuple[Any, ...] | None, offset: int
+    ) -> tuple[int, tuple[str, int]] | None:
+        """The nearest remembered row before `offset` in this listing (at most a few pages
+        back), and how many rows after it to skip; None to fall back to OFFSET."""
+        if self._cursor_generation != self.db.total_changes or len(self._cursors) > 4096:
+            self._cursors.clear()
+            self._cursor_generation = self.db.total_changes
+        if listing is None or offset <= 0:
+            return None
+        limit = listing[2]
+        for back in range(0, 16 * limit, limit):
+            end = self._cursors.get((listing, offset - back))
+            if end is not None:
+                return back, end
+        return None
 
     def _attach_catalog(self, products: list[dict[str, Any]]) -> None:
         if not products:
