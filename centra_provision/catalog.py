@@ -12,11 +12,9 @@ dropped; a checkpoint beside the output lets `--resume` continue after an interr
 from __future__ import annotations
 
 import asyncio
-import base64
 import csv
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,8 +69,8 @@ class ExportResult:
 class SeenProducts:
     """A bitmap of product ids: memory proportional to the largest id / 8, not to rows."""
 
-    def __init__(self, data: bytes = b"") -> None:
-        self.bits = bytearray(data)
+    def __init__(self) -> None:
+        self.bits = bytearray()
 
     def add(self, pid: int) -> bool:
         """Mark pid seen; True if it was new."""
@@ -83,9 +81,6 @@ class SeenProducts:
             return False
         self.bits[byte] |= 1 << bit
         return True
-
-    def dump(self) -> str:
-        return base64.b64encode(bytes(self.bits).rstrip(b"\0")).decode()
 
 
 def rows_of(product: dict[str, Any]) -> list[list[Any]]:
@@ -104,37 +99,68 @@ def rows_of(product: dict[str, Any]) -> list[list[Any]]:
 
 @dataclass
 class Checkpoint:
-    """Pages fully written, and where the file ended after them."""
+    """Pages fully written, and where the file ended after them: an append-only log beside
+    the output (a header line, then one line per page with the ids it wrote), so the bytes
+    written grow with the products, not with products x pages. A line torn by a kill is
+    ignored on load and cut off before the next append."""
 
     path: Path | None
     key: str
     pages: int = 0
     offset: int = 0
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-    seen: str = ""
     rows: int = 0
     products: int = 0
+    seen: SeenProducts = field(default_factory=SeenProducts)
+    length: int = 0  # bytes of whole lines in the log
 
-    def save(self) -> None:
+    def start(self) -> None:
+        """A new log: just the header."""
+        self._write({"key": self.key, "started": self.started, "offset": self.offset}, "wb")
+
+    def append(self, pages: int, offset: int, rows: int, products: int, ids: list[int]) -> None:
+        self.pages, self.offset, self.rows, self.products = pages, offset, rows, products
+        self._write(
+            {"page": pages, "offset": offset, "rows": rows, "products": products, "ids": ids},
+            "r+b",
+        )
+
+    def _write(self, entry: dict[str, Any], mode: str) -> None:
         if self.path is None:
             return
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.__dict__ | {"path": None}))
-        os.replace(tmp, self.path)
+        line = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
+        with self.path.open(mode) as fh:
+            fh.truncate(self.length)  # drop a torn line a kill left behind
+            fh.seek(self.length)
+            fh.write(line)
+        self.length += len(line)
 
     @classmethod
     def load(cls, path: Path, key: str) -> Checkpoint:
+        unusable = CheckpointError(f"no usable checkpoint at {path}; run without --resume")
         try:
-            body = json.loads(path.read_text())
+            lines = path.read_bytes().split(b"\n")  # the last piece is empty or torn
+            header = json.loads(lines[0])
         except (OSError, ValueError):
-            raise CheckpointError(f"no usable checkpoint at {path}; run without --resume") from None
-        if body.get("key") != key:
+            raise unusable from None
+        if not isinstance(header, dict) or header.get("key") != key:
             raise CheckpointError(
                 f"checkpoint {path} belongs to another export (store, "
                 "statuses or page size differ); run without --resume"
             )
-        body["path"] = path
-        return cls(**body)
+        try:
+            checkpoint = cls(path, key, started=header["started"], offset=header["offset"])
+            for entry in map(json.loads, lines[1:-1]):
+                checkpoint.pages, checkpoint.offset = entry["page"], entry["offset"]
+                checkpoint.rows, checkpoint.products = entry["rows"], entry["products"]
+                for pid in entry["ids"]:
+                    checkpoint.seen.add(pid)
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise unusable from None
+        if len(lines) < 2:
+            raise unusable
+        checkpoint.length = sum(len(line) + 1 for line in lines[:-1])
+        return checkpoint
 
 
 def _sort_for(caps: Capabilities) -> str:
@@ -160,7 +186,8 @@ class Exporter:
         self.checkpoint = checkpoint
         self.sort = _sort_for(caps)
         self.document = operations.text(caps.prepare(operations.load("catalog_page")))
-        self.seen = SeenProducts(base64.b64decode(checkpoint.seen))
+        self.seen = checkpoint.seen
+        self.written: list[int] = []  # product ids written since the last commit
         self.on_page = on_page
         self.result = ExportResult(
             rows=checkpoint.rows,
@@ -187,6 +214,7 @@ class Exporter:
         for product in products:
             if not self.seen.add(int(product["id"])):
                 continue  # a page shifted under us: this product was written already
+            self.written.append(int(product["id"]))
             rows = rows_of(product)
             self.writer.writerows(rows)
             self.result.rows += len(rows)
@@ -194,11 +222,9 @@ class Exporter:
 
     def commit(self, number: int) -> None:
         self.out.flush()
-        c = self.checkpoint
-        c.pages, c.rows, c.products = number, self.result.rows, self.result.products
-        c.offset = self.out.tell() if self.out.seekable() else 0
-        c.seen = self.seen.dump()
-        c.save()
+        offset = self.out.tell() if self.out.seekable() else 0
+        self.checkpoint.append(number, offset, self.result.rows, self.result.products, self.written)
+        self.written = []
         self.result.pages = number
         if self.on_page:
             self.on_page(number)
@@ -276,7 +302,7 @@ def export_catalog(
         )
         csv.writer(out).writerow(HEADER)
         checkpoint.offset = out.tell() if out.seekable() else 0
-        checkpoint.save()
+        checkpoint.start()
 
     async def run() -> ExportResult:
         async with open_centra(env, repo_root, options.url_override, options.retry) as conn:
