@@ -26,6 +26,7 @@ from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.connect import open_centra
 from centra_provision.centra.discovery import Capabilities, discover
+from centra_provision.centra.ratelimit import DEFAULT_SHARE
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest.desired import load_desired_state
 
@@ -54,6 +55,7 @@ class ExportOptions:
     url_override: str | None = None
     retry: RetryPolicy | None = None
     progress: bool = False
+    rate_share: float = DEFAULT_SHARE  # the most of each Centra rate-limit bucket to take
 
 
 @dataclass
@@ -235,19 +237,21 @@ class Exporter:
         next_to_fetch = next_to_write
         pending: dict[int, asyncio.Task[list[dict[str, Any]]]] = {}
         done = False
-        while not done:
-            while not done and len(pending) < self.options.concurrency:
-                pending[next_to_fetch] = asyncio.create_task(self.page(next_to_fetch))
-                next_to_fetch += 1
-            products = await pending.pop(next_to_write)
-            self.write(products)
-            self.commit(next_to_write)
-            next_to_write += 1
-            if len(products) < self.options.page_size:
-                done = True
-        for task in pending.values():
-            task.cancel()
-        await asyncio.gather(*pending.values(), return_exceptions=True)
+        try:
+            while not done:
+                while not done and len(pending) < self.options.concurrency:
+                    pending[next_to_fetch] = asyncio.create_task(self.page(next_to_fetch))
+                    next_to_fetch += 1
+                products = await pending.pop(next_to_write)
+                self.write(products)
+                self.commit(next_to_write)
+                next_to_write += 1
+                if len(products) < self.options.page_size:
+                    done = True
+        finally:  # on success and on failure alike: no page request outlives the export
+            for task in pending.values():
+                task.cancel()
+            await asyncio.gather(*pending.values(), return_exceptions=True)
         if self.sort == "updatedAt_DESC":
             await self.catch_up()
         return self.result
@@ -305,7 +309,9 @@ def export_catalog(
         checkpoint.start()
 
     async def run() -> ExportResult:
-        async with open_centra(env, repo_root, options.url_override, options.retry) as conn:
+        async with open_centra(
+            env, repo_root, options.url_override, options.retry, options.rate_share
+        ) as conn:
             caps = await discover(conn.client, repo_root / ".provision" / "cache")
             exporter = Exporter(conn.client, caps, options, out, checkpoint, progress)
             result = await exporter.run()

@@ -50,6 +50,20 @@ def env_option(func: F) -> F:
     )(func)
 
 
+def rate_share_option(func: F) -> F:
+    """`--rate-share`: Centra's rate limits are per environment and shared by every
+    integration, the live store's order flow included; long work takes at most this share
+    of what each bucket has left."""
+    return click.option(
+        "--rate-share",
+        type=click.FloatRange(0.01, 1.0),
+        default=0.5,
+        show_default=True,
+        help="Most of each of Centra's rate-limit buckets (read from rateLimits) this run "
+        "may use; the rest stays for the live store.",
+    )(func)
+
+
 def centra_url_option(func: F) -> F:
     """`--centra-url URL`: this run only; the variable form is per environment
     (PROVISION_CENTRA_URL_QA_INT) so that it can never redirect another environment."""
@@ -186,6 +200,7 @@ def plan(
 @click.option("--continue-on-error", is_flag=True, help="Run the other changes after a failure.")
 @click.option("--target", "targets", multiple=True, metavar="KIND/NAME")
 @centra_url_option
+@rate_share_option
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 def apply(
     env: str,
@@ -197,6 +212,7 @@ def apply(
     continue_on_error: bool,
     targets: tuple[str, ...],
     centra_url: str | None,
+    rate_share: float,
     fmt: str,
 ) -> int:
     """Reconcile live Centra with the manifests, then plan again to prove it.
@@ -221,6 +237,7 @@ def apply(
         continue_on_error=continue_on_error,
         targets=targets,
         url_override=centra_url,
+        rate_share=rate_share,
     )
 
     def confirm(plan: Plan) -> bool:
@@ -362,6 +379,7 @@ def catalog() -> None:
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
 @centra_url_option
+@rate_share_option
 def catalog_export(
     env: str,
     manifests: Path,
@@ -372,6 +390,7 @@ def catalog_export(
     concurrency: int,
     resume: bool,
     centra_url: str | None,
+    rate_share: float,
 ) -> int:
     """Export the catalog CSV: one row per product size of each display in the store."""
     from centra_provision.catalog import ExportOptions, export_catalog
@@ -384,6 +403,7 @@ def catalog_export(
         resume=resume,
         concurrency=concurrency,
         url_override=centra_url,
+        rate_share=rate_share,
     )
     if sys.stderr.isatty() and output != "-":
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

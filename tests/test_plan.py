@@ -83,7 +83,7 @@ def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixt
         "guided": 7,
         "api": 2,
     }
-    assert body["requests"] == 3  # introspection, ReadLive, PluginsInStore
+    assert body["requests"] == 4  # rateLimits, introspection, ReadLive, PluginsInStore
 
 
 def test_converged_qa_int_has_no_changes(
@@ -168,7 +168,7 @@ def test_verbose_reports_discovered_names(
     assert code == 0
     assert "  discovered query storePlugins as storePlugins" in out
     assert "  discovered mutation createPricelist as createPricelist" in out
-    assert "Requests sent: 3 GraphQL, 1 other (Order API probe)" in out
+    assert "Requests sent: 4 GraphQL, 1 other (Order API probe)" in out
 
 
 def test_missing_token_env_var(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -249,7 +249,7 @@ def test_retries_then_gives_up(qa_emulator: EmulatorClient, workdir: Path) -> No
         "qa-int",
         PlanOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
     )
-    assert plan.requests == 5  # 3 reads + 2 refused; the secret probe is not a GraphQL request
+    assert plan.requests == 6  # rateLimits + 3 reads + 2 refused; the probe is not GraphQL
     assert qa_emulator.stats()["status.429"] == 2
     qa_emulator.faults(error_rate=1.0)
     with pytest.raises(CentraUnavailable, match=r"kept failing \(HTTP 503\) after 4 attempts"):

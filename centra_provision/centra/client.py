@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from centra_provision.centra.operations import load, text
 from centra_provision.centra.ratelimit import ClientRateLimiter
 from centra_provision.centra.retry_after import resume_at
 from centra_provision.errors import (
@@ -160,7 +161,7 @@ class CentraClient:
         started = time.monotonic()
         attempt = 0
         while True:
-            await self.limiter.acquire(is_mutation)
+            drawn = await self.limiter.acquire(is_mutation, name)
             self.count.sent += 1
             try:
                 response = await self._http.post(
@@ -192,7 +193,10 @@ class CentraClient:
                         attempt, started, response.headers.get("Retry-After"), f"HTTP {status}"
                     )
                 else:
-                    return _json_body(response, name)
+                    body = _json_body(response, name)
+                    self.limiter.settle(name, drawn, _complexity_of(body))
+                    return body
+            self.limiter.settle(name, drawn, None)
             attempt += 1
             self.count.retried += 1
             log.debug("retrying %s in %.2fs", name or "request", delay)
@@ -229,6 +233,18 @@ class CentraClient:
                 f"{attempt + 1} attempts in {spent:.1f}s"
             )
         return delay
+
+    async def read_rate_limits(self) -> None:
+        """Size the limiter from Centra's `rateLimits` (RATE:84-100) once, before the real
+        work. It needs no permission; a Centra that cannot answer keeps the Growth defaults."""
+        try:
+            data = await self.execute(text(load("rate_limits")), operation_name="RateLimits")
+        except (CentraGraphQLError, CentraPermissionError) as exc:
+            log.warning("rateLimits unavailable (%s); assuming Centra's Growth plan", exc)
+            return
+        rows = data.get("rateLimits")
+        if isinstance(rows, list):
+            self.limiter.configure(r for r in rows if isinstance(r, dict))
 
     async def get(self, path: str, headers: dict[str, str]) -> httpx.Response:
         """A plain GET on the same host (the Order API probe), with the same retries."""
@@ -277,6 +293,12 @@ def _json_body(response: httpx.Response, name: str | None) -> dict[str, Any]:
             f"Centra answered {name or 'the request'} with HTTP {response.status_code}"
         )
     return body
+
+
+def _complexity_of(body: dict[str, Any]) -> float | None:
+    """What Centra charged for a request (`extensions.complexity`, RATE:12)."""
+    value = (body.get("extensions") or {}).get("complexity")
+    return float(value) if isinstance(value, int | float) and value >= 0 else None
 
 
 def _permission_of(error: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from centra_provision.centra.client import CentraClient, RetryPolicy
-from centra_provision.centra.ratelimit import ClientRateLimiter
+from centra_provision.centra.ratelimit import DEFAULT_SHARE, ClientRateLimiter
 from centra_provision.errors import CentraAuthError, UsageError
 from centra_provision.manifest.environment import EnvironmentConfig
 
@@ -64,9 +64,15 @@ async def open_centra(
     repo_root: Path,
     url_override: str | None = None,
     retry: RetryPolicy | None = None,
+    rate_share: float = DEFAULT_SHARE,
 ) -> AsyncIterator[Connection]:
+    """`rate_share` is the most of each of Centra's rate-limit buckets this run may take
+    (they are shared with the live store); the client reads `rateLimits` once first."""
     limiter = ClientRateLimiter(
-        env.rate_limits.requests, env.rate_limits.mutations, float(env.rate_limits.interval_seconds)
+        env.rate_limits.requests,
+        env.rate_limits.mutations,
+        float(env.rate_limits.interval_seconds),
+        share=rate_share,
     )
     url, source = endpoint(env, url_override)
     if url is None:
@@ -87,6 +93,7 @@ async def open_centra(
             token_source=env.token_env if os.environ.get(env.token_env) else "",
         )
         try:
+            await client.read_rate_limits()
             yield Connection(
                 client, f"embedded emulator ({os.path.relpath(state)})", emulator, source
             )
@@ -103,6 +110,7 @@ async def open_centra(
         )
     client = CentraClient(url, url_token, limiter=limiter, retry=retry, token_source=env.token_env)
     try:
+        await client.read_rate_limits()
         yield Connection(client, url, url_source=source)
     finally:
         await client.aclose()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.centra.connect import Connection, open_centra
+from centra_provision.centra.ratelimit import DEFAULT_SHARE
 from centra_provision.engine.journal import Journal, journal_path_for
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.lock import state_lock
@@ -61,6 +62,7 @@ class ApplyOptions:
     targets: tuple[str, ...] = ()
     url_override: str | None = None
     retry: RetryPolicy | None = None
+    rate_share: float = DEFAULT_SHARE  # the most of each Centra rate-limit bucket to take
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,9 @@ def apply_environment(
 
     async def main() -> ApplyResult:
         with state_lock(env.ledger_location, env_name) as lock_id:
-            async with open_centra(env, repo_root, options.url_override, options.retry) as conn:
+            async with open_centra(
+                env, repo_root, options.url_override, options.retry, options.rate_share
+            ) as conn:
                 return await run(conn, lock_id)
 
     return asyncio.run(main())
