@@ -68,7 +68,9 @@ def test_hourly_share_is_respected_across_ten_second_windows(
 ) -> None:
     quotas = {"REQUEST_COUNT/TEN_SECONDS": 16, "REQUEST_COUNT/ONE_HOUR": 24}
     with shop(tmp_path, monkeypatch, quotas) as api:
-        with pytest.raises(CentraUnavailable, match=r"REQUEST_COUNT ONE_HOUR rate limit is used up"):
+        with pytest.raises(
+            CentraUnavailable, match=r"REQUEST_COUNT ONE_HOUR rate limit is used up"
+        ):
             export(api, 0.5)
         stats = api.stats()
         assert stats["requests"] > 8 and "status.429" not in stats  # beyond one 10 s share
