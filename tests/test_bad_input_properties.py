@@ -10,18 +10,18 @@ from pathlib import Path
 
 import yaml
 from casekit import TEMPLATE, build_case_tree
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.desired import load_desired_state
 from centra_provision.manifest.yamlio import load_documents
 
-SETTINGS = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+_LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+
+# Example counts and randomness come from the profile loaded in conftest.py (derandomized
+# "ci" by default, HYPOTHESIS_PROFILE=long for long runs); only the CI count is set here.
+SETTINGS = settings(max_examples=settings().max_examples if _LONG else 150)
 
 yaml_chars = st.sampled_from(list(string.printable) + list("&*!|>%@`{}[]:-#\u00e9\u2028\x85"))
 yaml_like_text = st.lists(

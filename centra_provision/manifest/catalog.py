@@ -35,7 +35,11 @@ def environment_summaries(root: Path) -> list[EnvironmentSummary]:
 
 
 def _summary(folder: Path) -> EnvironmentSummary | None:
-    for path in sorted(folder.iterdir()):
+    try:
+        paths = sorted(folder.iterdir())
+    except OSError as exc:
+        return EnvironmentSummary(folder.name, None, None, f"cannot list folder: {exc.strerror}")
+    for path in paths:
         if not path.name.endswith(MANIFEST_SUFFIXES) or not path.is_file():
             continue
         try:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from centra_provision.errors import Diagnostic, ManifestError, Mark, UsageError
+from centra_provision.manifest.files import FileProblem, path_problem, safe_resolve
 from centra_provision.manifest.merge import merge_documents
 from centra_provision.manifest.schema import validate_document
 from centra_provision.manifest.yamlio import SourceDocument, load_file
@@ -28,7 +29,7 @@ def shown_path(path: Path) -> str:
     """A path as users see it in messages: relative to the working directory when inside it."""
     try:
         return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)
 
 
@@ -199,10 +200,11 @@ def resolve_includes(
                 continue
             if name in seen:
                 continue
-            folder = root / name
-            if not folder.resolve().is_relative_to(root.resolve()):
-                diags.append(Diagnostic(mark, f"include '{name}' leaves the manifest root"))
+            problem = include_problem(root, name)
+            if problem is not None:
+                diags.append(Diagnostic(mark, problem))
                 continue
+            folder = root / name
             if not folder.is_dir():
                 diags.append(
                     Diagnostic(
@@ -231,6 +233,20 @@ def resolve_includes(
 
     visit(includes, origin, ("spec", "includes"), [origin_name(origin)])
     return layers
+
+
+def include_problem(root: Path, name: str) -> str | None:
+    """Why an include name cannot name a base folder under `root`, asked before the OS is
+    (a NUL byte, an over-long name or a symlink loop must be a message, not a crash)."""
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    problem = path_problem(name)
+    if problem is not None:
+        return f"include {shown!r} {problem}"
+    try:
+        inside = safe_resolve(root / name).is_relative_to(safe_resolve(root))
+    except FileProblem as exc:
+        return f"include {shown!r}: {exc}"
+    return None if inside else f"include '{name}' leaves the manifest root"
 
 
 def origin_name(doc: SourceDocument) -> str:
@@ -342,6 +358,11 @@ def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
 
 
 def require_root(root: Path) -> None:
+    """The manifest root is a folder (a symlink loop or a file is a usage error)."""
+    try:
+        safe_resolve(root)
+    except FileProblem as exc:
+        raise UsageError(f"manifest root {shown_path(root)}: {exc}") from None
     if not root.is_dir():
         raise UsageError(
             f"manifest root {shown_path(root)} is not a folder "
@@ -350,15 +371,14 @@ def require_root(root: Path) -> None:
 
 
 def require_environment_folder(root: Path, name: str) -> Path:
-    if not root.is_dir():
-        raise UsageError(
-            f"manifest root {shown_path(root)} is not a folder "
-            "(use --manifests DIR or PROVISION_MANIFESTS)"
-        )
+    """`root/name`, an environment folder; otherwise the error lists the environments found."""
+    require_root(root)
     folder = root / name
-    if not name or "/" in name or name.startswith(".") or not folder.is_dir():
+    bad = not name or "/" in name or name.startswith(".") or path_problem(name) is not None
+    if bad or not folder.is_dir():
         from centra_provision.manifest.catalog import environment_summaries
 
         known = ", ".join(e.name for e in environment_summaries(root)) or "none"
-        raise UsageError(f"no environment '{name}' under {shown_path(root)} (found: {known})")
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise UsageError(f"no environment {shown!r} under {shown_path(root)} (found: {known})")
     return folder

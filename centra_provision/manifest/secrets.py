@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from centra_provision.manifest.files import FileProblem, read_limited
+
+MAX_SECRET_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class SecretValue:
@@ -43,8 +47,10 @@ def resolve(ref: Any, base_dir: Path) -> SecretValue:
     if isinstance(ref, dict) and "fromFile" in ref:
         path = base_dir / str(ref["fromFile"])
         try:
-            value = path.read_text().strip()
-        except OSError as exc:
-            return SecretValue(source, None, f"{ref['fromFile']}: {exc.strerror}")
+            value = read_limited(path, MAX_SECRET_BYTES, "secret file").decode().strip()
+        except FileProblem as exc:
+            return SecretValue(source, None, f"{ref['fromFile']}: {exc}")
+        except UnicodeDecodeError:
+            return SecretValue(source, None, f"{ref['fromFile']}: not valid UTF-8")
         return SecretValue(source, value or None, None if value else f"{ref['fromFile']} is empty")
     return SecretValue(source, None, "not a secret reference")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from centra_provision.errors import Diagnostic, ManifestError, Mark
+from centra_provision.manifest.files import FileProblem, TooLarge, read_limited
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 50_000
@@ -173,24 +174,17 @@ def _to_decimal(value: str) -> Decimal:
 
 
 def read_text(path: Path, shown: str) -> str:
-    """Read a manifest file as UTF-8 text, refusing directories, binaries and huge files."""
+    """Read a manifest file as UTF-8 text, refusing directories, FIFOs, devices, binaries
+    and huge files (see `files.read_limited`)."""
     origin = Mark(shown, 1, 1)
     try:
-        if path.is_dir():
-            raise ManifestError([Diagnostic(origin, "is a directory, expected a YAML file")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ManifestError(
-                [
-                    Diagnostic(
-                        origin,
-                        f"file is {size} bytes; manifests are limited to {MAX_FILE_BYTES} bytes",
-                    )
-                ]
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ManifestError([Diagnostic(origin, f"cannot read file: {exc.strerror}")]) from None
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except TooLarge as exc:
+        message = f"file is {exc.size} bytes; manifests are limited to {MAX_FILE_BYTES} bytes"
+        raise ManifestError([Diagnostic(origin, message)]) from None
+    except FileProblem as exc:
+        message = "is a directory, expected a YAML file" if "directory" in str(exc) else str(exc)
+        raise ManifestError([Diagnostic(origin, message)]) from None
     if b"\x00" in raw:
         raise ManifestError([Diagnostic(origin, "binary file (NUL byte), expected YAML text")])
     try:
