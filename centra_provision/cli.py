@@ -115,7 +115,8 @@ def cli(log_level: str) -> None:
 def validate(env: str, manifests: Path, fmt: str) -> int:
     """Check an environment's manifests: schemas and semantic rules, no network.
 
-    Exit 0 when valid, 1 with one `file:line:col: message` line per problem.
+    Exit 0 when valid, 1 with one `file:line:col: message` line per problem. Warns (on
+    stderr, never showing a value) about secrets under 128 bits of randomness.
     """
     from centra_provision.manifest.desired import load_desired_state
     from centra_provision.render import console_for
@@ -127,6 +128,10 @@ def validate(env: str, manifests: Path, fmt: str) -> int:
         console.validation_failed(env, exc)
         return exc.exit_code
     console.validation_ok(state)
+    from centra_provision.engine.strength import weak_secrets
+
+    for line in weak_secrets(state, manifests.resolve().parent):
+        click.echo(f"warning: {line}", err=True)
     return 0
 
 
@@ -283,7 +288,8 @@ def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: 
     """Compare live Centra with the manifests on what Centra can show, for scheduled CI.
 
     Also reports write-only fields whose manifest value changed since the ledger recorded
-    them. Exit 0 no drift, 2 drift, 1 error. With $GITHUB_STEP_SUMMARY set, a Markdown table
+    them. Exit 0 no drift, 2 drift, 1 error (also when a secret a comparison needs is not
+    set: unknown is not in sync). With $GITHUB_STEP_SUMMARY set, a Markdown table
     is appended to it.
     """
     import os
@@ -311,6 +317,10 @@ def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: 
             click.echo(text, nl=False)
     else:
         console_for(fmt).drift(report)
+    for line in report.unknown:
+        click.echo(f"error: {line}", err=True)
+    if report.unknown:
+        return EXIT_ERROR
     return EXIT_CHANGES if report.drifted else 0
 
 

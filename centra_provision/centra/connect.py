@@ -15,6 +15,7 @@ from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import DEFAULT_SHARE, ClientRateLimiter
 from centra_provision.errors import CentraAuthError, UsageError
 from centra_provision.manifest.environment import EnvironmentConfig
+from centra_provision.urls import PINNED_HOSTS_ENV, pinned_hosts, unpinned_host
 
 EMBEDDED_URL = "http://127.0.0.1/graphql"
 
@@ -101,6 +102,12 @@ async def open_centra(
             await client.aclose()
             emulator.state.close()
         return
+    refused = unpinned_host(url)
+    if refused is not None:
+        raise CentraAuthError(
+            f"Centra host {refused} ({source}) is not one of {PINNED_HOSTS_ENV} "
+            f"({', '.join(sorted(pinned_hosts() or ()))}); the token for {env.name} was not sent"
+        )
     url_token = os.environ.get(env.token_env)
     if not url_token:
         unset = "is empty" if env.token_env in os.environ else "is not set"

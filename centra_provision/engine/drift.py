@@ -31,6 +31,7 @@ class DriftReport:
     items: tuple[DriftItem, ...]
     notes: tuple[str, ...] = ()
     centra_url_source: str = ""
+    unknown: tuple[str, ...] = ()  # fields nobody can compare: a secret that is not at hand
 
     @property
     def drifted(self) -> tuple[DriftItem, ...]:
@@ -63,6 +64,18 @@ def drift_from_plan(plan: Plan) -> DriftReport:
         tuple(drift_item(c) for c in plan.changes),
         plan.notes,
         plan.centra_url_source,
+        unknown_fields(plan),
+    )
+
+
+def unknown_fields(plan: Plan) -> tuple[str, ...]:
+    """Unknown is not in sync: a field whose secret cannot be resolved cannot be compared,
+    so drift says which variable (or file) it needs instead of reporting "in sync"."""
+    return tuple(
+        f"cannot check {c.address} {f.path}: {f.unresolved}"
+        for c in plan.changes
+        for f in c.fields
+        if f.unresolved
     )
 
 

@@ -45,7 +45,9 @@ def list_delta(before: list[Any], after: list[Any]) -> str:
 
 def describe(change: ResourceChange, f: FieldChange) -> str:
     """`before -> after`, `= after`, or `(sensitive)`, as Terraform would show it."""
-    if f.sensitive:
+    if f.unresolved:
+        text = f"unknown ({f.unresolved})"
+    elif f.sensitive:
         text = "(sensitive)"
     elif change.action == "create" or f.before is None:
         text = value(f.after)
@@ -57,6 +59,8 @@ def describe(change: ResourceChange, f: FieldChange) -> str:
 
 
 def note(f: FieldChange, change: ResourceChange | None = None) -> str:
+    if f.unresolved:
+        return ""  # describe() already says why it is unknown
     if change is not None and change.action == "create":
         return f" ({f.note})" if f.note else ("" if f.observed else " (write-only)")
     if f.observed:
