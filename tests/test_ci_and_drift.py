@@ -88,10 +88,14 @@ def test_drift_counts_write_only_changes_since_the_ledger(
     converged: EmulatorClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "manifests" / "base" / "order-api-plugin.yaml"
-    path.write_text(path.read_text().replace("stockUpdates: Physical", "stockUpdates: Available"))
+    path.write_text(
+        path.read_text().replace(
+            "bundlesInOrders: Only containing items", "bundlesInOrders: Only bundles"
+        )
+    )
     code, out, _ = run(["drift", "-e", "qa-int"], capsys)
     assert code == 2
-    assert "drift    OrderApiPlugin/GE Order API: differs in stockUpdates" in out
+    assert "drift    OrderApiPlugin/GE Order API: differs in bundlesInOrders" in out
     assert "in sync  TaxGroup/GE Local VAT" in out
 
 

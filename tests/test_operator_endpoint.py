@@ -127,3 +127,22 @@ def test_empty_token_variable_is_called_empty(
         "error: environment variable CENTRA_QA_INT_TOKEN is empty (the Centra "
         "Integration API token for qa-int)\n"
     )
+
+
+def test_every_missing_permission_in_one_run(
+    qa: EmulatorClient,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ReadLive is denied, yet the plugin read still runs, so StorePlugin:read is named now and
+    not in a second round, and under the field a user knows rather than a batch alias."""
+    token = qa.emulator.backoffice.create_token(
+        {"name": "weak", "permissions": ["Store:read", "Warehouse:read", "TaxGroup:read"]}
+    )["token"]
+    monkeypatch.setenv("CENTRA_QA_INT_TOKEN", token)
+    code, out, err = run(["plan", "-e", "qa-int", "--centra-url", f"{qa.base_url}/graphql"], capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: the Centra token lacks permissions: Attribute:read, StorePlugin:read "
+        "(needed to read attributeTypes, storePlugins)\n"
+    )

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from centra_provision.centra import operations
@@ -31,6 +31,7 @@ READ_FLAGS = {
     "currencies": "withCurrencies",
 }
 UNPAGED = {"attributeTypes", "currencies"}
+PLUGIN_RESOURCE_KINDS = {"OrderApiPlugin", "WebhookPlugin"}
 
 
 async def read_live(
@@ -49,7 +50,11 @@ async def read_live(
         wanted.add("attributeTypes")
     if kinds & {"Pricelist", "ShippingOption"}:
         wanted |= {"markets", "pricelists", "shippingOptions", "currencies"}
-    await _read_pages(client, caps, live, wanted)
+    denied: list[CentraPermissionError] = []
+    try:
+        await _read_pages(client, caps, live, wanted)
+    except CentraPermissionError as exc:
+        denied.append(exc)
     plugin_stores = sorted(
         {
             str(r.spec["store"])
@@ -57,15 +62,35 @@ async def read_live(
             if r.kind in ("OrderApiPlugin", "WebhookPlugin") and r.spec.get("store") in live.stores
         }
     )
+    if denied and not plugin_stores and live.stores and kinds & PLUGIN_RESOURCE_KINDS:
+        plugin_stores = [next(iter(live.stores))]  # only to learn whether plugins can be read
     if plugin_stores:
-        await _read_plugins(client, caps, live, plugin_stores)
+        await _named(_read_plugins(client, caps, live, plugin_stores), "storePlugins", denied)
     options = [
         r for r in resources if r.kind == "ShippingOption" and r.name in live.shipping_options
     ]
-    if options:
-        await _check_shipping_options(client, caps, live, options)
+    if options and not denied:
+        await _named(
+            _check_shipping_options(client, caps, live, options), "shippingOptions", denied
+        )
+    if denied:
+        raise CentraPermissionError(
+            [m for e in denied for m in e.missing], [p for e in denied for p in e.paths]
+        )
     await _probe_order_apis(client, live, resources, secrets)
     return live
+
+
+async def _named(
+    read: Coroutine[Any, Any, None], field: str, denied: list[CentraPermissionError]
+) -> None:
+    """Run one read; a denial joins `denied` under the field a user knows (`storePlugins`),
+    not the internal aliases of a batched query (`s1_orderApi`). Reads go on after a denial so
+    that one run names every missing permission."""
+    try:
+        await read
+    except CentraPermissionError as exc:
+        denied.append(CentraPermissionError(exc.missing, [field]))
 
 
 async def _check_shipping_options(
@@ -138,14 +163,14 @@ async def _read_pages(
         try:
             data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
         except CentraPermissionError:
-            raise await _all_missing_permissions(client, doc, pending) from None
+            raise await _all_missing_permissions(client, doc, pending, live) from None
         live.add_page(data)
         pending = {k for k in pending if k not in UNPAGED and len(data.get(k) or []) >= PAGE_SIZE}
         page += 1
 
 
 async def _all_missing_permissions(
-    client: CentraClient, doc: Any, wanted: set[str]
+    client: CentraClient, doc: Any, wanted: set[str], live: LiveState
 ) -> CentraPermissionError:
     """Centra stops at the first denied non-null list; ask for each list alone (one row) so
     the error names every permission the plan needs at once. Costs requests only on failure."""
@@ -155,7 +180,9 @@ async def _all_missing_permissions(
         variables: dict[str, Any] = {"limit": 1, "page": 1}
         variables.update({flag: k == key for k, flag in READ_FLAGS.items()})
         try:
-            await client.execute(operations.text(doc), variables, operation_name="ReadLive")
+            live.add_page(
+                await client.execute(operations.text(doc), variables, operation_name="ReadLive")
+            )
         except CentraPermissionError as exc:
             missing += exc.missing
             paths += exc.paths

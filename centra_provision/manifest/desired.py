@@ -62,7 +62,7 @@ def load_desired_state(root: Path, name: str) -> DesiredState:
     env_layer = load_folder(folder, diags, kinds)
     env_doc = find_environment_doc(env_layer, name, diags)
     if diags:
-        raise ManifestError(diags)
+        raise ManifestError(diags + _other_layer_errors(root, env_doc, env_layer))
     env = environment_config(env_doc, root)
     diags.extend(check_environment(env))
     spec = env_doc.data["spec"]
@@ -81,6 +81,28 @@ def load_desired_state(root: Path, name: str) -> DesiredState:
     if diags:
         raise ManifestError(diags)
     return DesiredState(env, tuple(resources))
+
+
+def _other_layer_errors(root: Path, env_doc: SourceDocument, env_layer: Any) -> list[Diagnostic]:
+    """With a broken Environment document, still check the bases and the other documents, so
+    that one run reports every error (a user should not fix the environment file only to meet
+    the base's errors next). Variables are taken as written; errors about them are left out,
+    since the Environment holding them is what is broken."""
+    spec = env_doc.data.get("spec") if isinstance(env_doc.data, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    includes = spec.get("includes", [])
+    variables = spec.get("variables", {})
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        return []
+    diags: list[Diagnostic] = []
+    bases = resolve_includes(root, includes, env_doc, diags, SCHEMA_KINDS)
+    others = [d for d in merge_layers([*bases, env_layer], diags) if d is not env_doc]
+    substitution = Substitution(variables if isinstance(variables, dict) else {}, env_doc)
+    for doc in others:
+        if doc.data.get("kind") != "Environment":
+            _typed(substitution.apply(doc), diags)
+    return diags
 
 
 def _typed(doc: SourceDocument, diags: list[Diagnostic]) -> Resource | None:

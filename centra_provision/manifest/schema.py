@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from decimal import Decimal
@@ -83,12 +84,22 @@ def _diagnostics(doc: SourceDocument, label: str, err: ValidationError) -> list[
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = set(err.schema.get("properties", {}))
         return [
-            Diagnostic(doc.key_mark((*path, key)), f"{label}: unknown key '{key}' in {where}")
+            Diagnostic(
+                doc.key_mark((*path, key)),
+                f"{label}: unknown key '{key}' in {where}{_did_you_mean(key, allowed)}",
+            )
             for key in err.instance
             if key not in allowed
         ]
     message = _message(err, where)
     return [Diagnostic(doc.mark(path), f"{label}: {message}")]
+
+
+def _did_you_mean(word: str, choices: Iterable[Any]) -> str:
+    """`; did you mean 'debugLogging'?` for the nearest spelling (case-insensitive), or ""."""
+    words = {str(c).lower(): str(c) for c in choices}
+    near = difflib.get_close_matches(word.lower(), list(words), n=1, cutoff=0.75)
+    return f"; did you mean '{words[near[0]]}'?" if near else ""
 
 
 def _describe(schema: Any) -> str:
@@ -117,7 +128,10 @@ def _message(err: ValidationError, where: str) -> str:
         return f"missing required key '{missing}' in {where}"
     if err.validator in ("enum", "const"):
         options = schema.get("enum") or [schema.get("const")]
-        return f"{where}: {_short(err.instance)} is not one of {', '.join(map(str, options))}"
+        hint = _did_you_mean(err.instance, options) if isinstance(err.instance, str) else ""
+        return (
+            f"{where}: {_short(err.instance)} is not one of {', '.join(map(str, options))}{hint}"
+        )
     if err.validator == "type":
         return f"{where}: expected {err.validator_value}, got {_short(err.instance)}"
     return f"{where}: {_shorten(err.message)}"
