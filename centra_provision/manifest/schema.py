@@ -129,9 +129,7 @@ def _message(err: ValidationError, where: str) -> str:
     if err.validator in ("enum", "const"):
         options = schema.get("enum") or [schema.get("const")]
         hint = _did_you_mean(err.instance, options) if isinstance(err.instance, str) else ""
-        return (
-            f"{where}: {_short(err.instance)} is not one of {', '.join(map(str, options))}{hint}"
-        )
+        return f"{where}: {_short(err.instance)} is not one of {', '.join(map(str, options))}{hint}"
     if err.validator == "type":
         return f"{where}: expected {err.validator_value}, got {_short(err.instance)}"
     return f"{where}: {_shorten(err.message)}"
