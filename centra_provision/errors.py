@@ -15,7 +15,7 @@ EXIT_CHANGES = 2
 EXIT_GUIDED_PENDING = 3
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Mark:
     """Where a value came from in a manifest: file, 1-based line and column."""
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from centra_provision.errors import Diagnostic, Mark
-from centra_provision.manifest.yamlio import Path_, SourceDocument
+from centra_provision.manifest.yamlio import Path_, SourceDocument, copy_value
 
 _WHOLE_VAR = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ANY_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -70,9 +70,7 @@ class Substitution:
         self.errors: list[Diagnostic] = []
 
     def apply(self, doc: SourceDocument, root: Path_ = ("spec",)) -> SourceDocument:
-        out = SourceDocument(
-            doc.file, copy.deepcopy(doc.data), dict(doc.marks), dict(doc.key_marks)
-        )
+        out = SourceDocument(doc.file, copy_value(doc.data), dict(doc.marks), dict(doc.key_marks))
         node = out.data
         for key in root:
             if not isinstance(node, dict) or key not in node:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pycountry
 
 
+@cache
 def all_codes() -> frozenset[str]:
+    """Every alpha-2 code (built once: a 3,000-document validate asked 1,500 times)."""
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
