@@ -110,13 +110,13 @@ class Emulator:
             return
         await self.app(scope, receive, send)
 
-    def _parse(self, query: Any, operation_name: Any) -> Parsed:
+    def _parse(self, query: str, operation_name: str | None) -> Parsed:
         """Parse and validate once per distinct document (clients repeat their queries)."""
-        key = (query, operation_name) if isinstance(query, str) else None
-        if key is not None and key in self._parsed:
+        key = (query, operation_name)
+        if key in self._parsed:
             return self._parsed[key]
         parsed = parse_request(self.schema, query, operation_name)
-        if key is not None and isinstance(operation_name, str | None):
+        if parsed.document is not None:
             if len(self._parsed) >= 256:
                 self._parsed.clear()
             self._parsed[key] = parsed
@@ -144,8 +144,7 @@ class Emulator:
         digest = token_digest(token)
         for row in self.state.all("token"):
             if hmac.compare_digest(row["digest"], digest):
-                expires = row.get("expiresAt")
-                if expires and datetime.fromisoformat(expires) <= datetime.now(UTC):
+                if _expired(row.get("expiresAt")):
                     return None
                 return frozenset(row["permissions"])
         return None
@@ -162,22 +161,27 @@ class Emulator:
         if self.faults.roll(self.faults.error_rate):
             self.stats["status.503"] += 1
             return JSONResponse({"errors": [{"message": "Service Unavailable"}]}, 503)
+        if not _is_json(request.headers.get("content-type", "")):
+            # Centra documents JSON bodies only; refusing the rest means no web page can
+            # make a browser send a "simple" cross-site request that the cookie authenticates.
+            return self._malformed("Content-Type must be application/json", 415)
         permissions = self._permissions(request)
         if permissions is None:
             self.stats["status.403"] += 1
             return JSONResponse({"errors": [{"message": "Forbidden"}]}, 403)
         try:
-            payload = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return JSONResponse({"errors": [{"message": "Body must be JSON"}]}, 400)
+            payload = _payload(await request.json())
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            return self._malformed("Body must be JSON")
+        except ValueError as exc:
+            return self._malformed(str(exc))
         except ClientDisconnect:
             self.stats["client_gone"] += 1
             return Response(status_code=499)  # nobody is listening for it
-        payload = payload if isinstance(payload, dict) else {}
-        parsed = self._parse(payload.get("query"), payload.get("operationName"))
+        # Parsing, validating and costing a large document takes long: off the event loop,
+        # so one client's huge query does not stall every other client.
+        parsed, cost = await run_in_threadpool(self._prepare, payload)
         self.stats[f"operation.{parsed.operation_name}"] += 1
-        variables = payload.get("variables")
-        cost = self._complexity(parsed, payload.get("operationName"), variables)
         refusal = self._too_complex(cost)
         if refusal is not None:
             return refusal
@@ -186,12 +190,7 @@ class Emulator:
             return self._refused(429, wait)
         context = RequestContext(permissions, self.limiter.report, cost)
         body = await run_in_threadpool(
-            run,
-            self.schema,
-            parsed,
-            payload.get("variables"),
-            payload.get("operationName"),
-            context,
+            run, self.schema, parsed, payload["variables"], payload["operationName"], context
         )
         if parsed.is_mutation and self.faults.take_fail_after_commit():
             self.stats["status.502"] += 1
@@ -199,15 +198,20 @@ class Emulator:
         status = 400 if parsed.errors else 200
         return JSONResponse(body, status)
 
-    def _complexity(self, parsed: Parsed, operation_name: Any, variables: Any) -> int:
+    def _prepare(self, payload: dict[str, Any]) -> tuple[Parsed, int]:
+        parsed = self._parse(payload["query"], payload["operationName"])
+        return parsed, self._complexity(parsed, payload["operationName"], payload["variables"])
+
+    def _malformed(self, message: str, status: int = 400) -> Response:
+        self.stats[f"status.{status}"] += 1
+        return JSONResponse({"errors": [{"message": message}]}, status)
+
+    def _complexity(
+        self, parsed: Parsed, operation_name: str | None, variables: dict[str, Any] | None
+    ) -> int:
         if parsed.document is None or parsed.errors:
             return 0
-        return complexity(
-            self.schema,
-            parsed.document,
-            operation_name if isinstance(operation_name, str) else None,
-            variables if isinstance(variables, dict) else None,
-        )
+        return complexity(self.schema, parsed.document, operation_name, variables)
 
     def _too_complex(self, cost: int) -> Response | None:
         """A request costlier than a whole complexity bucket can never be admitted: it is
@@ -269,6 +273,39 @@ class Emulator:
             except (ValueError, TypeError) as exc:
                 return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse(self.faults.as_dict())
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _payload(body: Any) -> dict[str, Any]:
+    """The GraphQL-over-HTTP request fields, checked; ValueError says what is wrong."""
+    if not isinstance(body, dict):
+        raise ValueError("Body must be a JSON object with a query")
+    query, name, variables = body.get("query"), body.get("operationName"), body.get("variables")
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError("Missing query: a non-empty string is required")
+    if name is not None and not isinstance(name, str):
+        raise ValueError("operationName must be a string or null")
+    if variables is not None and not isinstance(variables, dict):
+        raise ValueError("variables must be an object or null")
+    return {"query": query, "operationName": name, "variables": variables}
+
+
+def _expired(expires: Any) -> bool:
+    """A token whose expiry cannot be read (a state written by an older emulator) counts
+    as expired: refused with 403, never a 500."""
+    if not expires:
+        return False
+    try:
+        moment = datetime.fromisoformat(str(expires))
+        return moment.tzinfo is None or moment <= datetime.now(UTC)
+    except ValueError:
+        return True
 
 
 class InProcessTransport(httpx.AsyncBaseTransport):

@@ -232,12 +232,13 @@ class Backoffice:
         permissions = body.get("permissions", list(ALL_PERMISSIONS))
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
             raise BadRequest("permissions must be a list of strings")
+        expires = _expiry(body.get("expiresAt"))
         with self.state.transaction():
             token_id, token = create_token(
                 self.state,
                 str(body.get("name", "token")),
                 permissions,
-                body.get("expiresAt"),
+                expires,
                 stores=body.get("stores", []),
                 storeTypes=body.get("storeTypes", "ALL"),
             )
@@ -255,6 +256,23 @@ class Backoffice:
                 {k: v for k, v in t.items() if k != "digest"} for t in self.state.all("token")
             ],
         }
+
+
+def _expiry(value: Any) -> str | None:
+    """An ISO 8601 moment with its UTC offset, normalised; refused here rather than stored
+    and failing every later request (a naive time has no meaning across time zones)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadRequest(
+            f"expiresAt must be an ISO 8601 date-time with a UTC offset, e.g. "
+            f"2030-01-01T00:00:00+00:00 (got {value!r})"
+        )
+    return moment.astimezone(UTC).isoformat()
 
 
 async def _json(request: Request) -> dict[str, Any]:

@@ -4,6 +4,7 @@ per-field permissions (`errors[].extensions.category == "authorization"`), and t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -48,6 +49,7 @@ FIELD_PERMISSIONS = {
     "Query.products": "Product:read",
     "Query.product": "Product:read",
     "Query.displays": "Display:read",
+    "Market.displays": "Display:read",
     "Product.displays": "Display:read",
     "Mutation.createMarket": "Market:write",
     "Mutation.updateMarket": "Market:write",
@@ -57,6 +59,14 @@ FIELD_PERMISSIONS = {
     "Mutation.createShippingOption": "ShippingOption:write",
     "Mutation.updateShippingOption": "ShippingOption:write",
 }
+
+
+# A document longer than this is refused while parsing, before it can cost seconds of CPU
+# (Centra publishes no such bound; the tool's largest batched read is far below it).
+MAX_TOKENS = 50_000
+# Longest list any argument may hold (ids in a filter, countries to add, ...).
+MAX_LIST_ITEMS = 1_000
+log = logging.getLogger("centra_provision.emulator")
 
 
 @cache
@@ -129,7 +139,38 @@ def permission_middleware(next_: Callable[..., Any], root: Any, info: Any, **arg
                 f"Missing permission {needed} for field {info.field_name}",
                 extensions={"category": "authorization", "permission": needed},
             )
+    for name, value in args.items():
+        _bounded(value, name)
     return next_(root, info, **args)
+
+
+def _bounded(value: Any, path: str) -> None:
+    """Refuse a list argument longer than MAX_LIST_ITEMS, naming it (a filter of 260,000
+    ids would otherwise reach SQLite and answer with its own error text)."""
+    if isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            raise GraphQLError(
+                f"Argument {path} has {len(value)} values; at most {MAX_LIST_ITEMS} are "
+                "allowed, split the request",
+                extensions={"category": "validation"},
+            )
+        for item in value:
+            _bounded(item, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _bounded(item, f"{path}.{key}")
+
+
+def _public(error: GraphQLError) -> dict[str, Any]:
+    """A resolver's own failure (a bug, or the database refusing) never shows its text:
+    clients see that the field failed and where, as from any server."""
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
+        return dict(error.formatted)
+    log.error("internal error at %s", error.path, exc_info=error.original_error)
+    formatted = dict(error.formatted)
+    formatted["message"] = "Internal server error"
+    formatted["extensions"] = {"category": "internal"}
+    return formatted
 
 
 @dataclass(frozen=True)
@@ -145,7 +186,7 @@ def parse_request(schema: GraphQLSchema, query: Any, operation_name: Any) -> Par
     if not isinstance(query, str) or not query.strip():
         return Parsed(None, "invalid", False, [{"message": "Missing query"}])
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as exc:
         return Parsed(None, "invalid", False, [exc.formatted])
     ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -186,6 +227,6 @@ def run(
             raise RuntimeError("async execution is not supported")
         body = {"data": result.data}
         if result.errors:
-            body["errors"] = [e.formatted for e in result.errors]
+            body["errors"] = [_public(e) for e in result.errors]
     body["extensions"] = {"complexity": context.complexity, "permissionsUsed": sorted(context.used)}
     return body

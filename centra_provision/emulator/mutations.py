@@ -79,17 +79,7 @@ class Mutations:
             self._name(input["name"], "input", "name")
             store = self._store(input["store"], "input", "store")
             countries = self._countries(input.get("addCountries"), "input", "addCountries")
-            if countries and store["type"] != "DIRECT_TO_CONSUMER":
-                raise UserErrors(
-                    [
-                        _err(
-                            "Countries can only be assigned to markets of a "
-                            "direct-to-consumer store",
-                            "input",
-                            "addCountries",
-                        )
-                    ]
-                )
+            self._countries_allowed(store["id"], countries, "market")
             self._check_market_countries(store["id"], countries, None)
             mid = self.state.insert(
                 "market",
@@ -104,6 +94,21 @@ class Mutations:
             return self.views.market(self.state.get("market", mid) or {})
 
         return self._run("market", go)
+
+    def _countries_allowed(self, store_id: int, countries: list[int], kind: str) -> None:
+        """Only a direct-to-consumer store sells by country: the rule for every write path
+        (create and update alike), so no update can reach a state create refuses."""
+        store = self.state.get("store", store_id) or {}
+        if countries and store.get("type") != "DIRECT_TO_CONSUMER":
+            raise UserErrors(
+                [
+                    _err(
+                        f"Countries can only be assigned to {kind}s of a direct-to-consumer store",
+                        "input",
+                        "addCountries",
+                    )
+                ]
+            )
 
     def _check_market_countries(
         self, store_id: int, countries: list[int], market_id: int | None
@@ -130,6 +135,7 @@ class Mutations:
             self._name(input.get("name"), "input", "name")
             add = self._countries(input.get("addCountries"), "input", "addCountries")
             remove = self._countries(input.get("removeCountries"), "input", "removeCountries")
+            self._countries_allowed(market["storeId"], add, "market")
             self._check_market_countries(market["storeId"], add, id)
             countries = [c for c in market["countries"] if c not in remove]
             countries += [c for c in add if c not in countries]
@@ -181,17 +187,7 @@ class Mutations:
             store = self._store(input["store"], "input", "store")
             currency = self._currency(input["currencyIsoCode"], "input", "currencyIsoCode")
             countries = self._countries(input.get("addCountries"), "input", "addCountries")
-            if countries and store["type"] != "DIRECT_TO_CONSUMER":
-                raise UserErrors(
-                    [
-                        _err(
-                            "Countries can only be assigned to pricelists of a "
-                            "direct-to-consumer store",
-                            "input",
-                            "addCountries",
-                        )
-                    ]
-                )
+            self._countries_allowed(store["id"], countries, "pricelist")
             self._check_pricelist_countries(store["id"], countries, None)
             pid = self.state.insert(
                 "pricelist",
@@ -228,6 +224,7 @@ class Mutations:
                 )
             add = self._countries(input.get("addCountries"), "input", "addCountries")
             remove = self._countries(input.get("removeCountries"), "input", "removeCountries")
+            self._countries_allowed(row["storeId"], add, "pricelist")
             self._check_pricelist_countries(row["storeId"], add, id)
             row["countries"] = [c for c in row["countries"] if c not in remove] + [
                 c for c in add if c not in row["countries"]

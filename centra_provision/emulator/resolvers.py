@@ -107,14 +107,36 @@ class Views:
             "comment": row.get("comment"),
             "assignedToCountries": self.country_list(row["countries"]),
             "store": lambda info: self.store(row["storeId"]),
-            "displays": lambda info, where=None, sort=None, limit=20, page=1: self.state.displays(
-                None,
-                [row["storeId"]],
-                bool(sort and sort[0] == "id_DESC"),
-                limit or 20,
-                ((page or 1) - 1) * (limit or 20),
+            # the market's displays are the store's: the root query's view, filter and
+            # paging with the store fixed (permission Display:read, as at the root)
+            "displays": lambda info, where=None, sort=None, limit=20, page=1: self.displays(
+                where, sort, limit, page, within_store=row["storeId"]
             ),
         }
+
+    def displays(
+        self,
+        where: Row | None,
+        sort: list[str] | None,
+        limit: int | None,
+        page_no: int | None,
+        within_store: int | None = None,
+    ) -> list[Row]:
+        """`displays` at the root and under a market: one filter, one page rule, one view."""
+        w = where or {}
+        limit = DEFAULT_LIMIT if limit is None else max(limit, 0)
+        offset = (max(page_no or 1, 1) - 1) * limit
+        store_ids = list(w.get("storeId") or [])
+        for mid in w.get("marketId") or []:
+            market = self.state.get("market", mid)
+            store_ids += [market["storeId"]] if market else [-1]
+        constrained = w.get("storeId") is not None or w.get("marketId") is not None
+        if within_store is not None:
+            store_ids = [within_store] if not constrained or within_store in store_ids else [-1]
+        rows = self.state.displays(
+            w.get("id"), store_ids or None, bool(sort and sort[0] == "id_DESC"), limit, offset
+        )
+        return [self.display(d) for d in rows]
 
     def shipping_option(self, row: Row) -> Row:
         return {"id": row["id"], "name": row["name"]}
@@ -459,14 +481,4 @@ class QueryResolvers:
         limit: int | None = None,
         page_no: int | None = None,
     ) -> list[Row]:
-        w = where or {}
-        limit = DEFAULT_LIMIT if limit is None else max(limit, 0)
-        offset = (max(page_no or 1, 1) - 1) * limit
-        store_ids = list(w.get("storeId") or [])
-        for mid in w.get("marketId") or []:
-            market = self.state.get("market", mid)
-            store_ids += [market["storeId"]] if market else [-1]
-        rows = self.state.displays(
-            w.get("id"), store_ids or None, bool(sort and sort[0] == "id_DESC"), limit, offset
-        )
-        return [self.views.display(d) for d in rows]
+        return self.views.displays(where, sort, limit, page_no)
