@@ -347,14 +347,19 @@ def _captured(render: Callable[[], None]) -> str:
     help="Manifest root to write (the environment folder goes inside).",
 )
 @centra_url_option
-def import_(env: str, manifests: Path, output: Path, centra_url: str | None) -> int:
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Also record what was adopted in the environment's ledger (source: imported).",
+)
+def import_(env: str, manifests: Path, output: Path, centra_url: str | None, record: bool) -> int:
     """Write manifests for what live Centra already has (adopt a hand-configured merchant).
 
     Write-only settings become commented placeholders, never guesses.
     """
     from centra_provision.engine.importer import import_environment
 
-    docs = import_environment(manifests, env, output, centra_url)
+    docs = import_environment(manifests, env, output, centra_url, record)
     for doc in docs:
         click.echo(f"imported {doc.kind}/{doc.name} -> {output / env / doc.file}")
     click.echo(f"{len(docs)} resources written under {output / env}")
@@ -534,6 +539,66 @@ def attest(env: str, manifests: Path, addresses: tuple[str, ...], centra_url: st
 
     for address in attest_resources(manifests, env, addresses, centra_url):
         click.echo(f"attested {address}")
+    return 0
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the ledger (what Centra cannot show, as last recorded)."""
+
+
+@state.command("list")
+@env_option
+@manifests_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def state_list(env: str, manifests: Path, fmt: str) -> int:
+    """Resources the ledger holds: fields, and when and how they were recorded."""
+    from centra_provision.engine.state import list_state
+    from centra_provision.render.state import state_list as render
+
+    render(list_state(manifests, env), fmt)
+    return 0
+
+
+@state.command("show")
+@env_option
+@manifests_option
+@click.argument("address", metavar="KIND/NAME")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
+    """One resource's records: each field's fingerprint, source and time, and the last
+    snapshot of what Centra showed."""
+    from centra_provision.engine.state import show_state
+    from centra_provision.render.state import state_show as render
+
+    render(*show_state(manifests, env, address), fmt)
+    return 0
+
+
+@state.command("rm")
+@env_option
+@manifests_option
+@click.argument("address", metavar="KIND/NAME")
+def state_rm(env: str, manifests: Path, address: str) -> int:
+    """Forget a resource (for one deleted by hand): the next plan treats its write-only
+    fields as never applied."""
+    from centra_provision.engine.state import remove_state
+
+    removed = remove_state(manifests, env, address)
+    click.echo(f"removed {removed.address} from the ledger ({len(removed.fields)} fields)")
+    return 0
+
+
+@cli.command("show")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
+def show(plan_file: Path, fmt: str, verbose: bool) -> int:
+    """Render a saved plan (`plan --out FILE`) exactly as `plan` printed it."""
+    from centra_provision.engine.plan import Plan
+    from centra_provision.render import console_for
+
+    console_for(fmt).plan(Plan.from_json(_read_json(plan_file)), verbose)
     return 0
 
 

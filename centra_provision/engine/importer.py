@@ -22,7 +22,7 @@ from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.manifest.yamlio import SourceDocument
 from centra_provision.resources import KINDS, Resource
-from centra_provision.resources.base import ObserveContext
+from centra_provision.resources.base import ObserveContext, flatten
 from centra_provision.resources.live import LiveState
 
 
@@ -193,9 +193,11 @@ def _snapshot_imported(
     docs: list[ImportedDocument],
     live: LiveState,
     url_override: str | None = None,
+    record: bool = False,
 ) -> None:
     """The environment's ledger keeps what Centra showed of each imported resource, so drift
-    on the imported manifests sees later changes outside them."""
+    on the imported manifests sees later changes outside them. With `record`, the adopted
+    values themselves are recorded too (source "import", listed by `state list`)."""
     env = desired.environment
     resources = [
         Resource(
@@ -211,12 +213,22 @@ def _snapshot_imported(
     with state_lock(env.ledger_location, env.name, "import"):
         ledger = load_ledger(env, url_override)
         ctx = ObserveContext(live, {}, check_context(env))
-        if record_snapshots(ledger, resources, ctx, "import"):
+        changed = record_snapshots(ledger, resources, ctx, "import")
+        if record:
+            for doc in docs:
+                address = f"{doc.kind}/{doc.name}"
+                for path, value in flatten(doc.spec):
+                    ledger.remember(address, path, value, "import")
+        if changed or record:
             ledger.save()
 
 
 def import_environment(
-    root: Path, env_name: str, output: Path, url_override: str | None = None
+    root: Path,
+    env_name: str,
+    output: Path,
+    url_override: str | None = None,
+    record: bool = False,
 ) -> list[ImportedDocument]:
     """Read live Centra for `env_name` and write a manifest root at `output`: the same
     Environment (without includes) and one file per kind."""
@@ -231,7 +243,7 @@ def import_environment(
 
     live = asyncio.run(run())
     docs = documents(live)
-    _snapshot_imported(desired, docs, live, url_override)
+    _snapshot_imported(desired, docs, live, url_override, record)
     folder = output / env_name
     folder.mkdir(parents=True, exist_ok=True)
     env_doc = dict(env.doc.data)
