@@ -129,9 +129,14 @@ def test_resume_refuses_another_exports_checkpoint(shop: EmulatorClient) -> None
         export_catalog(Path("manifests"), "qa-int", options(shop, "x.csv", resume=True))
 
 
+@pytest.mark.parametrize("id_sort", [True, False])
 def test_products_changed_during_the_export_are_caught(
-    shop: EmulatorClient, tmp_path: Path
+    shop: EmulatorClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, id_sort: bool
 ) -> None:
+    """Paged by id (ProductSort id_ASC, FE:82), a product updated mid-export cannot move;
+    for a Centra whose ProductSort has no id sort, the updatedAt catch-up pass finds it."""
+    if not id_sort:
+        monkeypatch.setattr("centra_provision.catalog.ID_SORTS", ())
     baseline = read_rows_after(shop, "before.csv")
     real_page = Exporter.page
     db = shop.emulator.state.db
@@ -158,7 +163,8 @@ def test_products_changed_during_the_export_are_caught(
         Exporter.page = real_page  # type: ignore[method-assign]
     during = read_rows(tmp_path / "during.csv")
     assert Counter(during[1:]) == Counter(baseline[1:])  # nothing missing, nothing twice
-    assert result.changed_during_export == 1
+    assert result.sort == ("id_ASC" if id_sort else "updatedAt_DESC")
+    assert result.changed_during_export == (0 if id_sort else 1)
 
 
 def read_rows_after(api: EmulatorClient, out: str) -> list[tuple[str, ...]]:

@@ -118,7 +118,6 @@ async def _check_shipping_options(
             {
                 "id": [oid],
                 "status": [res.spec["status"]],
-                "uri": res.spec.get("uri", ""),
                 "currencyId": [currency],
                 "storeType": res.spec["storeType"],
             },
@@ -228,8 +227,10 @@ async def _probe_order_apis(
     resources: list[Resource],
     secrets: dict[tuple[str, str], Any],
 ) -> None:
-    """GET /api/<uri>/orders?limit=1 with the secret: 200 both right, 401 wrong secret,
-    404 no active plugin serves that URI."""
+    """GET /api/<uri>/orders?limit=1 with the secret. 200: URI and secret right; 403 with
+    `{"status": "Not Allowed"}`: the plugin does not allow that endpoint (the documented
+    refusal, ORDER 114.get-allocation-requests:137-144). 401 (wrong secret) and 404 (no
+    active plugin at that URI) are what Centra is taken to answer; neither is documented."""
     probes: dict[str, str] = {}
     for res in resources:
         value = getattr(secrets.get((res.address, "secretKey")), "value", None)
@@ -239,6 +240,12 @@ async def _probe_order_apis(
     async def probe(uri: str, secret: str) -> None:
         response = await client.get(f"/api/{uri}/orders?limit=1", {"API-Authorization": secret})
         live.probes[uri] = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("status"), str):
+            live.probe_answers[uri] = body["status"]
 
     await asyncio.gather(*(probe(uri, secret) for uri, secret in probes.items()))
 

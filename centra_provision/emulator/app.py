@@ -245,7 +245,11 @@ class Emulator:
         )
 
     async def order_api_probe(self, request: Request) -> Response:
-        """Centra's Order API: 200 for an active plugin's URI and secret, 401, or 404."""
+        """Centra's Order API list endpoint (ORDER 104.get-orders) for an active plugin's URI:
+        200 with the right secret; `403 {"status": "Not Allowed"}` when the plugin's Allowed
+        endpoints exclude it (the documented refusal, ORDER 114.get-allocation-requests:
+        137-144). A wrong secret (401) and an unknown URI (404) are not documented: these two
+        answers are the emulator's own choice."""
         uri = request.path_params["uri"]
         for plugin in self.state.all("plugin"):
             settings = plugin.get("settings", {})
@@ -255,9 +259,11 @@ class Emulator:
                 and (settings.get("uri") == uri)
             ):
                 given = request.headers.get("api-authorization", "")
-                if given and hmac.compare_digest(given, str(settings.get("secretKey", ""))):
-                    return JSONResponse({"status": "ok", "orders": []})
-                return JSONResponse({"status": "no", "msg": "Unauthorized"}, 401)
+                if not given or not hmac.compare_digest(given, str(settings.get("secretKey", ""))):
+                    return JSONResponse({"status": "no", "msg": "Unauthorized"}, 401)
+                if not allows_orders(settings.get("allowedEndpoints", "all")):
+                    return JSONResponse({"status": "Not Allowed"}, 403)
+                return JSONResponse({"status": "ok", "orders": []})
         return JSONResponse({"status": "no", "msg": "Not found"}, 404)
 
     async def get_stats(self, request: Request) -> Response:
@@ -306,6 +312,23 @@ def _expired(expires: Any) -> bool:
         return moment.tzinfo is None or moment <= datetime.now(UTC)
     except ValueError:
         return True
+
+
+def allows_orders(allowed: Any) -> bool:
+    """Whether an Order API plugin's "Allow access to the following endpoints" setting
+    covers `GET orders`: "all" (the guide's "Select ALL"), or a list naming it as `orders`,
+    `GET orders` or `GET /orders` (the back office's exact labels are not documented)."""
+    if allowed in (None, "all"):
+        return True
+    if not isinstance(allowed, list):
+        return False
+    for entry in allowed:
+        words = str(entry).strip().split()
+        if words and words[0].upper() == "GET":
+            words = words[1:]
+        if len(words) == 1 and words[0].strip("/").lower() in ("orders", "all"):
+            return True
+    return False
 
 
 class InProcessTransport(httpx.AsyncBaseTransport):

@@ -27,14 +27,29 @@ def paginate(
 
 
 def _match(value: str | None, match: Row | None) -> bool:
+    """StringMatch: `contains` is a case-insensitive substring, `equals` the exact value
+    (reference: StringMatch, ERP:3031, PIM:3298, IDCONV:109); both must hold when both given."""
     if not match:
         return True
-    needle = match.get("contains")
-    return needle is None or (value is not None and needle.lower() in value.lower())
+    needle, exact = match.get("contains"), match.get("equals")
+    if needle is not None and (value is None or needle.lower() not in value.lower()):
+        return False
+    return exact is None or value == exact
 
 
 def _in(value: Any, allowed: list[Any] | None) -> bool:
     return allowed is None or value in allowed
+
+
+def _upc(size_id: int) -> str | None:
+    """A UPC-A (12 digits, US GS1 prefix 0-84, valid check digit) for every fourth size;
+    the others have none, as a European merchant's sizes mostly would not."""
+    if size_id % 4:
+        return None
+    body = f"{84_000_000_000 + size_id:011d}"[-11:]
+    odd = sum(int(d) for d in body[0::2])
+    even = sum(int(d) for d in body[1::2])
+    return body + str((10 - (odd * 3 + even) % 10) % 10)
 
 
 def stamp(value: str | None, _format: str | None = None) -> str | None:
@@ -139,7 +154,7 @@ class Views:
         return [self.display(d) for d in rows]
 
     def shipping_option(self, row: Row) -> Row:
-        return {"id": row["id"], "name": row["name"]}
+        return {"id": row["id"], "name": row["name"], "uri": row.get("uri")}
 
     def pricelist(self, row: Row) -> Row:
         shipping = row.get("defaultShippingOption")
@@ -242,6 +257,8 @@ class Views:
                 "description": s["description"],
                 "sizeNumber": s["size_number"],
                 "GTIN": s["gtin"],
+                "EAN": s["gtin"],  # GTIN was renamed EAN (AUTH:422)
+                "UPC": _upc(s["id"]),
                 "SKU": s["sku"],
             }
             for s in v["sizes"]
@@ -464,8 +481,14 @@ class QueryResolvers:
     ) -> list[Row]:
         limit = DEFAULT_LIMIT if limit is None else max(limit, 0)
         offset = (max(page_no or 1, 1) - 1) * limit
-        descending = not sort or sort[0] == "updatedAt_DESC"
-        rows = self.state.products((where or {}).get("status"), descending, limit, offset)
+        first = sort[0] if sort else "updatedAt_DESC"
+        rows = self.state.products(
+            (where or {}).get("status"),
+            first.endswith("_DESC"),
+            limit,
+            offset,
+            by_id=first.startswith("id_"),
+        )
         return [self.views.product(r) for r in rows]
 
     def product(self, _root: Any, _info: Any, id: int) -> Row | None:

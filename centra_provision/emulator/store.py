@@ -136,8 +136,10 @@ class CentraState:
         limit: int,
         offset: int,
         ids: list[int] | None = None,
+        by_id: bool = False,
     ) -> list[dict[str, Any]]:
-        """One page of products with variants, sizes and displays loaded in four queries.
+        """One page of products with variants, sizes and displays loaded in four queries,
+        ordered by (updated_at, id), or by id alone with `by_id` (ProductSort id_ASC/id_DESC).
 
         Pages are read by keyset on (updated_at, id) from where a recent page of the same
         listing ended, so page 3,000 costs what page 1 costs (an export reads pages in order,
@@ -145,17 +147,22 @@ class CentraState:
         write to the database forgets every remembered page end."""
         where, params = _where_in(status=statuses or None, id=ids)
         order, cmp = ("DESC", "<") if descending else ("ASC", ">")
-        listing = (tuple(statuses or ()), descending, limit) if ids is None and limit else None
+        listing = (
+            (tuple(statuses or ()), descending, limit, by_id) if ids is None and limit else None
+        )
         with self.lock:
             start = self._page_end(listing, offset)
             if start is not None:
                 skip, (stamp, pid) = start
-                where += (" AND " if where else " WHERE ") + f"(updated_at, id) {cmp} (?, ?)"
-                params += [stamp, pid]
-            sql = (
-                f"SELECT * FROM product{where} ORDER BY updated_at {order}, id {order} "
-                "LIMIT ? OFFSET ?"
-            )
+                where += " AND " if where else " WHERE "
+                if by_id:
+                    where += f"id {cmp} ?"
+                    params += [pid]
+                else:
+                    where += f"(updated_at, id) {cmp} (?, ?)"
+                    params += [stamp, pid]
+            keys = f"id {order}" if by_id else f"updated_at {order}, id {order}"
+            sql = f"SELECT * FROM product{where} ORDER BY {keys} LIMIT ? OFFSET ?"
             skipped = offset if start is None else skip
             products = [dict(r) for r in self.db.execute(sql, (*params, limit, skipped))]
             if listing is not None and products:

@@ -167,6 +167,7 @@ def documents(live: LiveState) -> list[ImportedDocument]:
         found = live.shipping_checks.get(name, {})
         spec = {
             "status": found.get("value:status"),
+            "uri": live.shipping_uris.get(name),
             "currency": found.get("value:currency"),
             "storeType": found.get("value:storeType"),
             "stores": sorted(s for s, inside in found.get("stores", {}).items() if inside),
@@ -179,7 +180,6 @@ def documents(live: LiveState) -> list[ImportedDocument]:
                 name,
                 {k: v for k, v in spec.items() if v is not None},
                 (
-                    "uri: <the Global-e shipping code>",
                     "isPickupPoint: <true|false>",
                     "comment: <...>",
                 ),

@@ -26,6 +26,7 @@ from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
+from centra_provision.resources.order_api_plugin import probe_notes
 
 # What Centra's API can write, by (kind, action): the mutation (reference name) it takes.
 # Pricelist updates and deletes are missing on purpose: the reference does not transcribe
@@ -159,7 +160,7 @@ def build_plan(
         discovered=tuple(caps.report()),
         requests=count.sent,
         other_requests=count.other,
-        notes=market_coverage(env, resources, live),
+        notes=(*market_coverage(env, resources, live), *probe_notes(resources, live)),
         centra_url_source=source,
         ledger=LedgerIdentity(ledger.location, ledger.ledger_id, ledger.serial),
     )

@@ -31,11 +31,13 @@ class LiveState:
     attribute_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     tax_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     probes: dict[str, int] = field(default_factory=dict)  # Order API uri -> HTTP status
+    probe_answers: dict[str, str] = field(default_factory=dict)  # uri -> the body's "status"
     markets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> id, store, ...
     pricelists: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     shipping_options: dict[str, int] = field(default_factory=dict)  # name -> id
+    shipping_uris: dict[str, str | None] = field(default_factory=dict)  # name -> uri
     currencies: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> id, isBase
-    # shipping option name -> {"status": bool, "uri": bool, ..., "stores": {name: bool}}
+    # shipping option name -> {"status": bool, ..., "stores": {name: bool}}
     shipping_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -92,6 +94,7 @@ class LiveState:
             }
         for s in data.get("shippingOptions") or []:
             self.shipping_options[s["name"]] = s["id"]
+            self.shipping_uris[s["name"]] = s.get("uri")
         for c in data.get("currencies") or []:
             self.currencies[c["code"]] = {"id": c["id"], "isBase": c["isBase"]}
 

@@ -21,6 +21,7 @@ from centra_provision.resources.base import (
     check_store_refs,
     flatten,
 )
+from centra_provision.resources.live import LiveState
 from centra_provision.resources.steps import StepContext, render_value, select_all
 
 # RFC 3986 unreserved characters: safe as one path segment with no escaping.
@@ -49,8 +50,10 @@ def check_warehouse(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
 def observe(res: Resource, ctx: ObserveContext) -> Observation:
     """Centra shows the plugin's name and status (found by store and type). The URI and the
     secret are observed through the Order API itself when the secret is at hand: 200 means
-    both match, 401 means the URI matches and the secret does not. Everything else is
-    write-only."""
+    both match, 401 (undocumented) that the URI matches and the secret does not, and the
+    documented `403 {"status": "Not Allowed"}` that the URI matches and the plugin does not
+    allow the orders endpoint (so Allowed endpoints differs when it should). Everything else
+    is write-only."""
     store, name = res.identity
     entry = ctx.live.plugin(store, "orderApi", name)
     secret = ctx.secrets.get((res.address, "secretKey"))
@@ -62,7 +65,7 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     status = spec.pop("status", None)
     probe = ctx.live.probes.get(uri) if entry and entry["status"] == "ACTIVE" else None
     fields = [FieldState("status", status, True, entry["status"] if entry else None)]
-    uri_seen = probe in (200, 401)
+    uri_seen = probe in (200, 401, 403)
     if uri is not None:
         fields.append(FieldState("uri", uri, uri_seen, uri if uri_seen else None))
     if "secretKey" in res.spec:
@@ -71,12 +74,71 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
         problem = getattr(secret, "problem", "secret not resolved") if value is None else None
         fields.append(
             FieldState(
-                "secretKey", value, uri_seen, live_secret, sensitive=True, unavailable=problem
+                "secretKey",
+                value,
+                probe in (200, 401),
+                live_secret,
+                sensitive=True,
+                unavailable=problem,
             )
         )
+    allowed = spec.get("allowedEndpoints")
+    if probe == 403 and allowed is not None and allows_orders(allowed):
+        spec.pop("allowedEndpoints")
+        fields.append(FieldState("allowedEndpoints", allowed, True, NOT_ALLOWED))
     fields += [FieldState(p, v, False) for p, v in flatten(spec)]
     live = {"id": entry["id"], "status": entry["status"], "probe": probe} if entry else None
     return Observation(entry is not None, live, tuple(fields))
+
+
+NOT_ALLOWED = "(the orders endpoint is not allowed)"
+
+
+def allows_orders(allowed: Any) -> bool:
+    """Whether "Allow access to the following endpoints" covers `GET orders`: "all" (the
+    guide's "Select ALL"), or a list naming it `orders`, `GET orders` or `GET /orders`."""
+    if allowed == "all":
+        return True
+    entries = allowed if isinstance(allowed, list) else []
+    for entry in entries:
+        words = str(entry).split()
+        if words and words[0].upper() == "GET":
+            words = words[1:]
+        if len(words) == 1 and words[0].strip("/").lower() == "orders":
+            return True
+    return False
+
+
+def probe_notes(resources: Iterable[Resource], live: LiveState) -> list[str]:
+    """What each Order API probe's answer means, in words; the two answers Centra does not
+    document (401, 404) say so."""
+    notes = []
+    for res in resources:
+        uri = res.spec.get("uri") if res.kind == "OrderApiPlugin" else None
+        code = live.probes.get(str(uri)) if uri is not None else None
+        if code is None or code == 200:
+            continue
+        meaning = PROBE_MEANINGS.get(code, f"answered HTTP {code}, which Centra does not document")
+        if code == 403 and live.probe_answers.get(str(uri)) != "Not Allowed":
+            meaning = 'answered 403 without the documented {"status": "Not Allowed"} body'
+        notes.append(f"{res.address}: the Order API at /api/{uri}/orders {meaning}")
+    return notes
+
+
+PROBE_MEANINGS = {
+    403: (
+        'answered 403 {"status": "Not Allowed"}: the plugin does not allow the orders '
+        "endpoint (Allowed endpoints setting); its secret could not be checked"
+    ),
+    401: (
+        "answered 401, read as a wrong secret for a URI that exists (Centra does not "
+        "document this answer)"
+    ),
+    404: (
+        "answered 404, read as no active Order API plugin at this URI (Centra does not "
+        "document this answer)"
+    ),
+}
 
 
 LABELS = {

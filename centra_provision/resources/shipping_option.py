@@ -1,8 +1,10 @@
 """ShippingOption: the guide's shipping methods, whose URI is the Global-e shipping code.
 
-Centra's reference shows only a shipping option's id and name; every other field is
-observed through ShippingOptionFilter (an aliased query per field returns the option only
-if that field matches), and stores and markets by membership checks. Created and updated
+Centra's reference shows a shipping option's id, name and uri (`shippingOption { name uri id }`,
+DTC:45-50); the uri is read and compared exactly (a live `ge-express-2` is not a desired
+`ge-express`). Every other field is observed through ShippingOptionFilter (an aliased query
+per field returns the option only if that field matches), and stores and markets by
+membership checks. Created and updated
 through createShippingOption / updateShippingOption. Price groups are not managed: the
 reference does not give ShippingPriceRangeInput's field names.
 """
@@ -34,6 +36,10 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     for path in CHECKED:
         if path not in spec:
             continue
+        if path == "uri":  # read, not filtered: compared exactly
+            live_uri = ctx.live.shipping_uris.get(res.name) if option_id is not None else None
+            fields.append(FieldState(path, spec[path], True, live_uri))
+            continue
         seen = checks.get(path)
         live = spec[path] if seen else ("(differs)" if seen is False else None)
         fields.append(FieldState(path, spec[path], True, live))
@@ -48,7 +54,11 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     for path in ("isPickupPoint", "comment"):
         if path in spec:
             fields.append(FieldState(path, spec[path], False))
-    entry = {"id": option_id, "checks": checks} if option_id is not None else None
+    entry = (
+        {"id": option_id, "uri": ctx.live.shipping_uris.get(res.name), "checks": checks}
+        if option_id is not None
+        else None
+    )
     return Observation(option_id is not None, entry, tuple(fields))
 
 
