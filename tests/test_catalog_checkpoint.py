@@ -117,7 +117,7 @@ def test_resume_when_the_catalog_shrank_meanwhile(
         with pytest.raises(Killed):
             export(shop, "part.csv", concurrency=1)
     db = shop.emulator.state.db
-    order = [r[0] for r in db.execute(ACTIVE_NEWEST_FIRST)]
+    order = [r[0] for r in db.execute(ACTIVE_IN_EXPORT_ORDER)]
     db.executemany(
         "UPDATE product SET status = 'INACTIVE' WHERE id = ?", [(i,) for i in order[20:]]
     )
@@ -126,8 +126,9 @@ def test_resume_when_the_catalog_shrank_meanwhile(
     assert read_rows(tmp_path / "part.csv") == read_rows(tmp_path / "fresh.csv")
 
 
-ACTIVE_NEWEST_FIRST = (
-    "SELECT id FROM product WHERE status = 'ACTIVE' ORDER BY updated_at DESC, id DESC"
+# The export pages by id (ProductSort id_ASC) where Centra offers it, as the emulator does.
+ACTIVE_IN_EXPORT_ORDER = (
+    "SELECT id FROM product WHERE status = 'ACTIVE' ORDER BY id ASC"
 )
 
 
