@@ -127,9 +127,7 @@ def test_resume_when_the_catalog_shrank_meanwhile(
 
 
 # The export pages by id (ProductSort id_ASC) where Centra offers it, as the emulator does.
-ACTIVE_IN_EXPORT_ORDER = (
-    "SELECT id FROM product WHERE status = 'ACTIVE' ORDER BY id ASC"
-)
+ACTIVE_IN_EXPORT_ORDER = "SELECT id FROM product WHERE status = 'ACTIVE' ORDER BY id ASC"
 
 
 def test_checkpoint_only_appends(
