@@ -20,12 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.connect import open_centra
 from centra_provision.centra.discovery import Capabilities, discover
+from centra_provision.centra.live import read_stores
 from centra_provision.centra.ratelimit import DEFAULT_SHARE
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest.desired import load_desired_state
@@ -47,7 +48,8 @@ class CheckpointError(ProvisionError):
 @dataclass(frozen=True)
 class ExportOptions:
     output: str  # a path, or "-" for stdout
-    store_id: int = 1
+    store_id: int | None = None  # by id, or
+    store: str | None = None  # by name; neither: the environment's `defaultStore` variable
     statuses: tuple[str, ...] = ("ACTIVE",)
     page_size: int = 30
     resume: bool = False
@@ -171,6 +173,14 @@ def _sort_for(caps: Capabilities) -> str:
     return next((s for s in ID_SORTS if s in values), "updatedAt_DESC")
 
 
+class Watcher(Protocol):
+    """What a progress display hears: each page written, each wait on the rate limiter."""
+
+    def page(self, pages: int, rows: int) -> None: ...
+
+    def waiting(self, seconds: float, reason: str) -> None: ...
+
+
 class Exporter:
     def __init__(
         self,
@@ -179,7 +189,8 @@ class Exporter:
         options: ExportOptions,
         out: IO[str],
         checkpoint: Checkpoint,
-        on_page: Callable[[int], None] | None = None,
+        on_page: Callable[[int, int], None] | None = None,
+        store_id: int = 1,
     ) -> None:
         self.client = client
         self.options = options
@@ -191,6 +202,7 @@ class Exporter:
         self.seen = checkpoint.seen
         self.written: list[int] = []  # product ids written since the last commit
         self.on_page = on_page
+        self.store_id = store_id
         self.result = ExportResult(
             rows=checkpoint.rows,
             products=checkpoint.products,
@@ -203,7 +215,7 @@ class Exporter:
             self.document,
             {
                 "status": list(self.options.statuses),
-                "storeId": [self.options.store_id],
+                "storeId": [self.store_id],
                 "sort": [self.sort],
                 "limit": self.options.page_size,
                 "page": number,
@@ -229,7 +241,7 @@ class Exporter:
         self.written = []
         self.result.pages = number
         if self.on_page:
-            self.on_page(number)
+            self.on_page(number, self.result.rows)
 
     async def run(self) -> ExportResult:
         """Pages in a sliding window of concurrent requests, written strictly in order."""
@@ -272,58 +284,105 @@ class Exporter:
         self.out.flush()
 
 
-def _key(options: ExportOptions) -> str:
-    text = json.dumps([options.store_id, sorted(options.statuses), options.page_size])
+def _key(options: ExportOptions, store_id: int) -> str:
+    text = json.dumps([store_id, sorted(options.statuses), options.page_size])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class UnknownStoreError(UsageError):
+    """The store asked for does not exist in this Centra (never a header-only CSV)."""
+
+
+async def resolve_store(
+    client: CentraClient, caps: Capabilities, options: ExportOptions, default: object
+) -> int:
+    """The id of the store to export: --store-id, --store NAME, or the environment's
+    `defaultStore`; anything Centra does not have is an error listing the stores it has."""
+    stores = await read_stores(client, caps)
+    known = ", ".join(f"{s.name} (id {s.id})" for s in sorted(stores.values(), key=lambda s: s.id))
+    if options.store_id is not None:
+        if any(s.id == options.store_id for s in stores.values()):
+            return options.store_id
+        raise UnknownStoreError(f"no store with id {options.store_id} in Centra (known: {known})")
+    name = options.store or default
+    if not isinstance(name, str) or not name:
+        raise UnknownStoreError(
+            f"no store named: pass --store NAME or set the variable defaultStore (known: {known})"
+        )
+    if name not in stores:
+        raise UnknownStoreError(f"no store named '{name}' in Centra (known: {known})")
+    return stores[name].id
+
+
+def _check_output(options: ExportOptions) -> Path | None:
+    """The output path, refused before any request when it cannot be written."""
+    if options.output == "-":
+        if options.resume:
+            raise UsageError("--resume needs a file output (-o FILE)")
+        return None
+    path = Path(options.output)
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    return path
+
+
+def _open_output(
+    path: Path | None, options: ExportOptions, store_id: int
+) -> tuple[IO[str], Checkpoint]:
+    ck_path = None if path is None else path.with_name(path.name + ".checkpoint.json")
+    out: IO[str]
+    if path is not None and options.resume and ck_path is not None:
+        checkpoint = Checkpoint.load(ck_path, _key(options, store_id))
+        out = open(path, "r+", newline="", encoding="utf-8")  # noqa: SIM115 - closed by caller
+        out.truncate(checkpoint.offset)
+        out.seek(checkpoint.offset)
+        return out, checkpoint
+    checkpoint = Checkpoint(ck_path, _key(options, store_id))
+    out = (
+        sys.stdout if path is None else open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed by caller
+    )
+    csv.writer(out).writerow(HEADER)
+    checkpoint.offset = out.tell() if out.seekable() else 0
+    checkpoint.start()
+    return out, checkpoint
+
+
 def export_catalog(
-    root: Path, env_name: str, options: ExportOptions, progress: Callable[[int], None] | None = None
+    root: Path, env_name: str, options: ExportOptions, watcher: Watcher | None = None
 ) -> ExportResult:
     if options.page_size < 1 or options.page_size > 1000:
         raise UsageError("--page-size must be from 1 to 1000")
     env = load_desired_state(root, env_name).environment
     repo_root = root.resolve().parent
-    to_stdout = options.output == "-"
-    if to_stdout and options.resume:
-        raise UsageError("--resume needs a file output (-o FILE)")
-    path = None if to_stdout else Path(options.output)
-    ck_path = None if path is None else path.with_name(path.name + ".checkpoint.json")
-    out: IO[str]
-    if path is not None and options.resume and ck_path is not None:
-        checkpoint = Checkpoint.load(ck_path, _key(options))
-        out = open(path, "r+", newline="", encoding="utf-8")  # noqa: SIM115 - closed below
-        out.truncate(checkpoint.offset)
-        out.seek(checkpoint.offset)
-    else:
-        checkpoint = Checkpoint(ck_path, _key(options))
-        out = (
-            sys.stdout
-            if path is None
-            else open(  # noqa: SIM115 - closed below
-                path, "w", newline="", encoding="utf-8"
-            )
-        )
-        csv.writer(out).writerow(HEADER)
-        checkpoint.offset = out.tell() if out.seekable() else 0
-        checkpoint.start()
+    path = _check_output(options)
+    opened: list[IO[str]] = []
 
     async def run() -> ExportResult:
         async with open_centra(
             env, repo_root, options.url_override, options.retry, options.rate_share
         ) as conn:
+            if watcher is not None:
+                conn.client.limiter.on_wait = watcher.waiting
             caps = await discover(conn.client, repo_root / ".provision" / "cache")
-            exporter = Exporter(conn.client, caps, options, out, checkpoint, progress)
+            store_id = await resolve_store(
+                conn.client, caps, options, env.variables.get("defaultStore")
+            )
+            out, checkpoint = _open_output(path, options, store_id)
+            opened.append(out)
+            on_page = watcher.page if watcher is not None else None
+            exporter = Exporter(conn.client, caps, options, out, checkpoint, on_page, store_id)
             result = await exporter.run()
             result.requests = conn.client.count.sent
+            if checkpoint.path is not None:
+                checkpoint.path.unlink(missing_ok=True)  # finished: nothing to resume
             return result
 
     try:
-        result = asyncio.run(run())
+        return asyncio.run(run())
     finally:
-        out.flush()
-        if not to_stdout:
-            out.close()
-    if ck_path is not None:
-        ck_path.unlink(missing_ok=True)  # finished: nothing to resume
-    return result
+        for out in opened:
+            out.flush()
+            if out is not sys.stdout:
+                out.close()

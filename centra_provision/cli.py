@@ -375,7 +375,13 @@ def catalog() -> None:
 @env_option
 @manifests_option
 @click.option("-o", "--output", "output", required=True, help="CSV file to write, or - for stdout.")
-@click.option("--store-id", type=int, default=1, show_default=True)
+@click.option(
+    "--store",
+    "store",
+    metavar="NAME",
+    help="Store to export, by name (default: the environment's defaultStore variable).",
+)
+@click.option("--store-id", type=int, metavar="ID", help="Store to export, by Centra id.")
 @click.option(
     "--status",
     "statuses",
@@ -383,8 +389,15 @@ def catalog() -> None:
     default=("ACTIVE",),
     show_default=True,
     type=click.Choice(["ACTIVE", "INACTIVE"]),
+    help="Product statuses to export (repeatable).",
 )
-@click.option("--page-size", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=30,
+    show_default=True,
+    help="Products per request.",
+)
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 32),
@@ -393,26 +406,44 @@ def catalog() -> None:
     help="Pages in flight at once (the rate limiter still bounds requests).",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@click.option(
+    "--log-every",
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="Without a terminal, log progress every N pages.",
+)
 @centra_url_option
 @rate_share_option
 def catalog_export(
     env: str,
     manifests: Path,
     output: str,
-    store_id: int,
+    store: str | None,
+    store_id: int | None,
     statuses: tuple[str, ...],
     page_size: int,
     concurrency: int,
     resume: bool,
+    log_every: int,
     centra_url: str | None,
     rate_share: float,
 ) -> int:
-    """Export the catalog CSV: one row per product size of each display in the store."""
-    from centra_provision.catalog import ExportOptions, export_catalog
+    """Export the catalog CSV: one row per product size of each display in the store.
 
+    Progress goes to stderr (a live line on a terminal, a line every N pages otherwise);
+    after an interruption, --resume continues from the last finished page.
+    """
+    from centra_provision.catalog import ExportOptions, export_catalog
+    from centra_provision.render.progress import LiveCatalogProgress, LoggedCatalogProgress
+
+    if store is not None and store_id is not None:
+        raise click.UsageError("give --store or --store-id, not both")
     options = ExportOptions(
         output=output,
         store_id=store_id,
+        store=store,
         statuses=statuses,
         page_size=page_size,
         resume=resume,
@@ -420,26 +451,14 @@ def catalog_export(
         url_override=centra_url,
         rate_share=rate_share,
     )
-    if sys.stderr.isatty() and output != "-":
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.completed} pages"),
-            TextColumn("{task.fields[rate]:.1f} pages/s"),
-            TimeElapsedColumn(),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("exporting", total=None, rate=0.0)
-
-            def tick(pages: int) -> None:
-                elapsed = bar.tasks[0].elapsed or 1e-9
-                bar.update(task, completed=pages, rate=pages / elapsed)
-
-            result = export_catalog(manifests, env, options, tick)
-    else:
-        result = export_catalog(manifests, env, options)
+    live = sys.stderr.isatty() and output != "-"
+    progress = LiveCatalogProgress() if live else LoggedCatalogProgress(log_every)
+    try:
+        with progress:
+            result = export_catalog(manifests, env, options, progress)
+    except KeyboardInterrupt:
+        click.echo(_export_interrupted(env, options, progress.pages, progress.rows), err=True)
+        return 130
     changed = (
         f"; {result.changed_during_export} changed during the export and were caught up"
         if result.changed_during_export
@@ -451,6 +470,25 @@ def catalog_export(
         err=True,
     )
     return 0
+
+
+def _export_interrupted(env: str, options: Any, pages: int, rows: int) -> str:
+    """What Ctrl-C leaves behind, and the exact command that continues it."""
+    import shlex
+
+    done = f"Interrupted after {pages} pages ({rows} rows written)."
+    if options.output == "-":
+        return f"{done} Output went to stdout, so it cannot be resumed; run it again."
+    words = ["provision", "catalog", "export", "-e", env, "-o", options.output]
+    if options.store is not None:
+        words += ["--store", options.store]
+    if options.store_id is not None:
+        words += ["--store-id", str(options.store_id)]
+    for status in options.statuses if tuple(options.statuses) != ("ACTIVE",) else ():
+        words += ["--status", status]
+    if options.page_size != 30:
+        words += ["--page-size", str(options.page_size)]
+    return f"{done} The checkpoint is kept; continue with: {shlex.join([*words, '--resume'])}"
 
 
 @cli.command("diff-env")

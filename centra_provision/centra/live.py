@@ -17,7 +17,7 @@ from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import Capabilities
 from centra_provision.errors import CentraPermissionError
 from centra_provision.resources import Resource
-from centra_provision.resources.live import PLUGIN_KINDS, LiveState
+from centra_provision.resources.live import PLUGIN_KINDS, LiveState, LiveStore
 
 PAGE_SIZE = 100
 READ_FLAGS = {
@@ -91,6 +91,13 @@ async def _named(
         await read
     except CentraPermissionError as exc:
         denied.append(CentraPermissionError(exc.missing, [field]))
+
+
+async def read_stores(client: CentraClient, caps: Capabilities) -> dict[str, LiveStore]:
+    """Just the stores (name -> LiveStore), for commands that name a store."""
+    live = LiveState()
+    await _read_pages(client, caps, live, {"stores"})
+    return dict(live.stores)
 
 
 async def _check_shipping_options(

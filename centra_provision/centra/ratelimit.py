@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,20 @@ GROWTH = {
     ("QUERY_COMPLEXITY", "ONE_HOUR"): 30_000_000,
 }
 DEFAULT_SHARE = 0.5
+
+
+QUOTA_WORDS = {
+    "REQUEST_COUNT": "request quota",
+    "MUTATION_COUNT": "mutation quota",
+    "QUERY_COMPLEXITY": "query-complexity quota",
+}
+
+
+def _quota_words(budget: Budget | None, paused: bool) -> str:
+    """`Centra's request quota`, or the Retry-After of a 429, for progress displays."""
+    if paused or budget is None:
+        return "the moment Centra's Retry-After names"
+    return f"Centra's {QUOTA_WORDS.get(budget.kind, budget.kind)}"
 
 
 @dataclass
@@ -114,6 +128,8 @@ class ClientRateLimiter:
         self.lock = asyncio.Lock()
         self.paused_until = 0.0
         self.configured = False
+        # Told of every wait (seconds, what for), so a progress display can say why it stalls.
+        self.on_wait: Callable[[float, str], None] | None = None
 
     def configure(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Size the budgets from Centra's own `rateLimits` answer."""
@@ -150,6 +166,8 @@ class ClientRateLimiter:
                     break
                 if wait > self.max_wait and slowest is not None:
                     raise CentraUnavailable(self._too_long(slowest, wait))
+                if self.on_wait is not None:
+                    self.on_wait(wait, _quota_words(slowest, self.paused_until - now >= wait))
                 await asyncio.sleep(wait)
             for b in drawn:
                 b.tokens -= needs[b.kind]

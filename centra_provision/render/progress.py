@@ -1,0 +1,115 @@
+"""Progress of a catalog export: a live line on a terminal, a log line every N pages
+otherwise (CI logs must show that a long export is alive without a line per request)."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+MIN_WAIT_SHOWN = 0.5  # shorter waits are the limiter's normal pacing, not worth a word
+MIN_WAIT_LOGGED = 5.0  # in a log, a line per second of pacing would drown the page lines
+
+
+def wait_words(seconds: float, reason: str) -> str:
+    return f"waiting {max(1, round(seconds))} s for {reason}"
+
+
+class CatalogProgress:
+    """Counts pages and rows; subclasses decide how to show them."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.rows = 0
+        self.started = time.monotonic()
+
+    def page(self, pages: int, rows: int) -> None:
+        self.pages, self.rows = pages, rows
+        self.show_page()
+
+    min_wait = MIN_WAIT_SHOWN
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        if seconds >= self.min_wait:
+            self.show_wait(wait_words(seconds, reason))
+
+    def rate(self) -> float:
+        return self.pages / max(time.monotonic() - self.started, 1e-9)
+
+    def show_page(self) -> None:
+        raise NotImplementedError
+
+    def show_wait(self, text: str) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> CatalogProgress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class LiveCatalogProgress(CatalogProgress):
+    """One live line on a terminal: rows, pages, pages/s, elapsed, and why it waits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.fields[rows]} rows"),
+            TextColumn("{task.completed} pages"),
+            TextColumn("{task.fields[rate]:.1f} pages/s"),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task = self.bar.add_task("", total=None, rows=0, rate=0.0)
+
+    def show_page(self) -> None:
+        self.bar.update(
+            self.task, completed=self.pages, rows=self.rows, rate=self.rate(), description=""
+        )
+
+    def show_wait(self, text: str) -> None:
+        self.bar.update(self.task, description=text)
+
+    def __enter__(self) -> CatalogProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.bar.stop()
+
+
+class LoggedCatalogProgress(CatalogProgress):
+    """Without a terminal: a line every `every` pages, and one per wait worth mentioning."""
+
+    min_wait = MIN_WAIT_LOGGED
+
+    def __init__(self, every: int) -> None:
+        super().__init__()
+        self.every = every
+
+    def show_page(self) -> None:
+        if self.pages % self.every == 0:
+            click.echo(
+                f"exported {self.pages} pages, {self.rows} rows",
+                err=True,
+            )
+
+    def show_wait(self, text: str) -> None:
+        click.echo(text, err=True)
