@@ -25,6 +25,7 @@ class CatalogProgress:
         self.pages = 0
         self.rows = 0
         self.started = time.monotonic()
+        self.wait_until = 0.0
 
     def page(self, pages: int, rows: int) -> None:
         self.pages, self.rows = pages, rows
@@ -34,6 +35,7 @@ class CatalogProgress:
 
     def waiting(self, seconds: float, reason: str) -> None:
         if seconds >= self.min_wait:
+            self.wait_until = time.monotonic() + seconds
             self.show_wait(wait_words(seconds, reason))
 
     def rate(self) -> float:
@@ -75,9 +77,12 @@ class LiveCatalogProgress(CatalogProgress):
         self.task = self.bar.add_task("", total=None, rows=0, rate=0.0)
 
     def show_page(self) -> None:
-        self.bar.update(
-            self.task, completed=self.pages, rows=self.rows, rate=self.rate(), description=""
-        )
+        # Pages fetched before a wait keep arriving during it: the wait stays on screen
+        # until it is over.
+        waiting = time.monotonic() < self.wait_until
+        self.bar.update(self.task, completed=self.pages, rows=self.rows, rate=self.rate())
+        if not waiting:
+            self.bar.update(self.task, description="")
 
     def show_wait(self, text: str) -> None:
         self.bar.update(self.task, description=text)
