@@ -54,6 +54,9 @@ MUTATIONS = {
     "ShippingOptionUpdateInput": "updateShippingOption",
     "AccessTokenCreateInput": "createAccessToken",
 }
+# A mutation that takes no input type is found by the payload type it returns, or else by its
+# documented name (deletePricelist(id: 36), PIM:2204-2208).
+MUTATIONS_BY_PAYLOAD = {"PricelistDeletePayload": "deletePricelist"}
 
 
 @dataclass
@@ -144,9 +147,12 @@ def capabilities_from(introspection: dict[str, Any]) -> Capabilities:
                 caps.queries[ref] = name
     if schema.mutation_type is not None:
         for name, fld in schema.mutation_type.fields.items():
-            for arg in fld.args.values():
-                named, _ = _unwrap(arg.type)
-                ref = MUTATIONS.get(named.name)
+            payload, _ = _unwrap(fld.type)
+            refs = [MUTATIONS.get(_unwrap(arg.type)[0].name) for arg in fld.args.values()]
+            refs.append(MUTATIONS_BY_PAYLOAD.get(payload.name))
+            if name in MUTATIONS_BY_PAYLOAD.values():
+                refs.append(name)
+            for ref in refs:
                 if ref and (ref not in caps.mutations or name == ref):
                     caps.mutations[ref] = name
     return caps

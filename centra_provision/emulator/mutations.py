@@ -28,6 +28,9 @@ class Mutations:
         self.views = Views(state)
 
     def _run(self, payload_key: str | None, fn: Any, *args: Any) -> Row:
+        """Run one mutation in a transaction: `userErrors` roll it back; `userWarnings`
+        (AUTH:438: "all other issues") are reported beside a change that was made."""
+        self._warnings: list[Row] = []
         try:
             with self.state.transaction():
                 result = fn(*args)
@@ -36,7 +39,7 @@ class Mutations:
             if payload_key:
                 body[payload_key] = None
             return body
-        body = {"userErrors": [], "userWarnings": []}
+        body = {"userErrors": [], "userWarnings": self._warnings}
         if payload_key:
             body[payload_key] = result
         return body
@@ -224,6 +227,9 @@ class Mutations:
                 )
             add = self._countries(input.get("addCountries"), "input", "addCountries")
             remove = self._countries(input.get("removeCountries"), "input", "removeCountries")
+            for i, cid in enumerate(remove):
+                if cid not in row["countries"]:
+                    self._warn("Country is not assigned to this pricelist", "removeCountries", i)
             self._countries_allowed(row["storeId"], add, "pricelist")
             self._check_pricelist_countries(row["storeId"], add, id)
             row["countries"] = [c for c in row["countries"] if c not in remove] + [
@@ -232,6 +238,12 @@ class Mutations:
             for key in ("name", "status", "comment", "externalId"):
                 if input.get(key) is not None:
                     row[key] = input[key]
+            if input.get("status") == "INACTIVE" and row["countries"]:
+                self._warn(
+                    f"Pricelist is inactive: its {len(row['countries'])} countries get no "
+                    "prices from it",
+                    "status",
+                )
             self.state.put("pricelist", id, row)
             return self.views.pricelist(row)
 
@@ -243,6 +255,10 @@ class Mutations:
                 raise UserErrors([_err("Pricelist not found", "id")])
 
         return self._run(None, go)
+
+    def _warn(self, message: str, *path: str | int) -> None:
+        """A userWarning; list positions in its path are integers."""
+        self._warnings.append({"message": message, "path": ["input", *path]})
 
     # shipping options -----------------------------------------------------
     def _refs(self, kind: str, refs: list[Row] | None, *path: str) -> list[int]:

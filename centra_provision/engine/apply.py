@@ -204,6 +204,7 @@ class PlanEvaluator:
                 phase="end",
                 outcome=outcome.outcome,
                 message=outcome.message,
+                warnings=list(outcome.warnings),
             )
             outcomes.append(outcome)
         return outcomes, steps

@@ -34,6 +34,8 @@ from centra_provision.resources.order_api_plugin import probe_notes
 # userErrors; they stay guided until it does.
 API_MUTATIONS: dict[tuple[str, str], str] = {
     ("Pricelist", "create"): "createPricelist",
+    ("Pricelist", "update"): "updatePricelist",  # PIM:2135-2150
+    ("Pricelist", "delete"): "deletePricelist",  # PIM:2204-2208
     ("ShippingOption", "create"): "createShippingOption",
     ("ShippingOption", "update"): "updateShippingOption",
 }

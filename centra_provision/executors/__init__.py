@@ -15,3 +15,4 @@ class StepOutcome:
     executor: str
     outcome: str
     message: str = ""
+    warnings: tuple[str, ...] = ()  # Centra's userWarnings: the change was made, but note these

@@ -1,9 +1,10 @@
 """The API executor: real mutations for what Centra's API can write.
 
-Non-empty `userErrors` is a failure (Centra changed nothing). When the outcome is unknown
-(a timeout, a 5xx, a dropped connection after sending), it re-reads live Centra by identity
-before anything else: if the change landed it is done; if not, it is sent once more. So a
-"fail after commit" never creates a duplicate.
+Non-empty `userErrors` is a failure (Centra changed nothing); `userWarnings` (AUTH:438:
+"all other issues") ride along with the outcome, to be printed and journaled. When the
+outcome is unknown (a timeout, a 5xx, a dropped connection after sending), it re-reads live
+Centra by identity before anything else: if the change landed it is done; if not, it is sent
+once more. So a "fail after commit" never creates a duplicate.
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ def mutation_for(
     """(file name, operation name, variables) for one change."""
     if res.kind == "Pricelist" and change.action == "create":
         return "create_pricelist", "CreatePricelist", {"input": pricelist.create_input(res, live)}
+    if res.kind == "Pricelist" and change.action == "update":
+        changed = {f.path for f in change.changed_fields}
+        return (
+            "update_pricelist",
+            "UpdatePricelist",
+            {
+                "id": _pricelist_id(res, live),
+                "input": pricelist.update_input(res, live, changed),
+            },
+        )
+    if res.kind == "Pricelist" and change.action == "delete":
+        return "delete_pricelist", "DeletePricelist", {"id": _pricelist_id(res, live)}
     if res.kind == "ShippingOption" and change.action == "create":
         return (
             "create_shipping_option",
@@ -48,12 +61,33 @@ def mutation_for(
     raise KeyError(f"no API mutation for {change.action} {res.kind}")
 
 
-def _user_errors(data: dict[str, Any]) -> list[str]:
+def _pricelist_id(res: Resource, live: LiveState) -> int:
+    store, name = res.identity
+    return int(live.pricelists[(store, name)]["id"])
+
+
+def render_path(path: Any) -> str:
+    """A userError/userWarning path as one string: `input.addCountries[0].code`. Centra's
+    paths may hold integers (list positions), as numbers or as digit strings."""
+    if not isinstance(path, list):
+        return "" if path is None else str(path)
+    out = ""
+    for part in path:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _problems(data: dict[str, Any], key: str) -> list[str]:
+    """The `userErrors` or `userWarnings` of a mutation's payload, one line each."""
     payload = next(iter(data.values()), None) or {}
-    return [
-        f"{e.get('message')}" + (f" ({'.'.join(e['path'])})" if e.get("path") else "")
-        for e in payload.get("userErrors") or []
-    ]
+    lines = []
+    for entry in payload.get(key) or []:
+        where = render_path(entry.get("path"))
+        lines.append(f"{entry.get('message')}" + (f" ({where})" if where else ""))
+    return lines
 
 
 class ApiExecutor:
@@ -87,12 +121,18 @@ class ApiExecutor:
                 continue
             except (CentraError, KeyError) as exc:
                 return self._outcome(change, FAILED, str(exc).strip("'\""))
-            errors = _user_errors(data)
+            errors, warnings = _problems(data, "userErrors"), _problems(data, "userWarnings")
             if errors:
-                return self._outcome(change, FAILED, "Centra refused: " + "; ".join(errors))
-            return self._outcome(change, DONE)
+                return self._outcome(
+                    change, FAILED, "Centra refused: " + "; ".join(errors), warnings
+                )
+            return self._outcome(change, DONE, "", warnings)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _outcome(change: ResourceChange, outcome: str, message: str = "") -> StepOutcome:
-        return StepOutcome(change.address, change.action, "api", outcome, message)
+    def _outcome(
+        change: ResourceChange, outcome: str, message: str = "", warnings: list[str] | None = None
+    ) -> StepOutcome:
+        return StepOutcome(
+            change.address, change.action, "api", outcome, message, tuple(warnings or ())
+        )

@@ -89,6 +89,8 @@ class TextConsole:
                 f"[{colour[o.outcome]}]{o.outcome:8}[/] {escape(o.address)} "
                 f"[dim]({o.action}, {o.executor})[/]{detail}"
             )
+            for warning in o.warnings:
+                out.print(f"[yellow]         warning from Centra: {escape(warning)}[/]")
         for address in result.refused:
             out.print(
                 f"[red]refused [/] {escape(address)} [dim](changed in Centra since the "

@@ -1,6 +1,6 @@
-"""Pricelist: created through Centra's API (createPricelist); Centra shows every field but
-the comment. Updates and deletes are guided: the reference does not transcribe
-PricelistUpdatePayload or PricelistDeletePayload, so no valid document can be written."""
+"""Pricelist: created, updated and deleted through Centra's API (createPricelist, and the
+documented updatePricelist(id, input) and deletePricelist(id), PIM:2135-2218); Centra shows
+every field but the comment."""
 
 from __future__ import annotations
 
@@ -81,6 +81,32 @@ def create_input(res: Resource, live: LiveState) -> dict[str, Any]:
         body["defaultShippingOption"] = {"id": option}
     if "comment" in spec:
         body["comment"] = spec["comment"]
+    return body
+
+
+def update_input(res: Resource, live: LiveState, changed: set[str]) -> dict[str, Any]:
+    """PricelistUpdateInput with only what differs; countries as add/remove by code."""
+    spec = res.spec
+    store, name = res.identity
+    entry = live.pricelists[(store, name)]
+    body: dict[str, Any] = {}
+    if "status" in changed:
+        body["status"] = spec["status"]
+    if "currency" in changed:
+        body["currencyIsoCode"] = spec["currency"]
+    if "comment" in changed and "comment" in spec:
+        body["comment"] = spec["comment"]
+    if "defaultShippingOption" in changed and spec.get("defaultShippingOption"):
+        option = live.shipping_options.get(spec["defaultShippingOption"])
+        if option is None:
+            raise KeyError(f"shipping option '{spec['defaultShippingOption']}' does not exist")
+        body["defaultShippingOption"] = {"id": option}
+    if "countries" in changed:
+        want, now = set(desired_countries(res)), set(entry["countries"])
+        if want - now:
+            body["addCountries"] = [{"code": c} for c in sorted(want - now)]
+        if now - want:
+            body["removeCountries"] = [{"code": c} for c in sorted(now - want)]
     return body
 
 
