@@ -105,19 +105,17 @@ def test_qa_int_guided_then_verified(
     code, out, _ = run(["apply", "-e", "qa-int", "--auto-approve", "--runbook", "rb.md"], capsys)
     assert code == 3
     runbook = (workdir / "rb.md").read_text()
-    assert "- URI: ge-order-api" in runbook
+    assert "- [ ] URI: ge-order-api" in runbook
     assert (
-        "- Webhook URL: https://centra-int.bglobale.com/webhooks/v1/Webhooks/"
+        "- [ ] Webhook URL: https://centra-int.bglobale.com/webhooks/v1/Webhooks/"
         "WebhookIntegrationApi?merchantId=1808&domain=sandbox.centraqa.com"
     ) in runbook
-    assert (
-        '- Paste into the text field: {"desc": "Global-e Voucher details", "readonly": '
-        'false, "group": "voucher", "elements": {"ge_successful_usages": {"type": "input", '
-        '"desc": "Global-e Successful Usages"}}}'
-    ) in runbook
-    assert "- Tax rate: 25%" in runbook
-    assert "- Geolocation: Select ALL and unselect SE (248 countries selected)" in runbook
-    assert "- Secret API key: the value of GE_ORDER_API_SECRET" in runbook
+    assert '- [ ] Paste into the text field:\n  ```json\n  {\n    "desc": "Global-e Voucher' in (
+        runbook
+    )
+    assert "- [ ] Tax rate: 25%" in runbook
+    assert "- [ ] Geolocation: Select ALL and unselect SE (248 countries selected)" in runbook
+    assert "- [ ] Secret API key: the value of GE_ORDER_API_SECRET" in runbook
     _no_secret_in(out, runbook)
     # A person follows the runbook in the back office...
     configure(qa.emulator, load_desired_state(workdir / "manifests", "qa-int"), SECRET)
@@ -147,11 +145,12 @@ def test_prod_attribute_types_are_a_request_to_centra(
         monkeypatch.setenv("CENTRA_PROD_TOKEN", emulator.admin_token)
         code, out, _ = run(["apply", "-e", "prod", "--auto-approve"], capsys)
     assert code == 3
-    assert "In PROD, Centra deploys attribute types: send Centra this request." in out
+    assert "In PROD, Centra deploys attribute types: send Centra this one request." in out
     assert (
-        "> Please add the custom attribute type `ge_order_details` (Text) in the store "
+        "Please deploy these custom attribute types (Text) in the store "
         "configuration of example-merchant.centra.example (Global-e merchant 999999)"
     ) in out
+    assert "2. Add `ge_order_details` with this definition:" in out
     assert "centra.global-e.com/webhooks" in out
 
 

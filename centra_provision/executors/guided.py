@@ -1,13 +1,35 @@
 """The guided executor: exact back-office steps for the person applying a change, in the
-guide's navigation terms, listing only the fields that differ. Never a secret value."""
+guide's navigation terms, listing only the fields that differ. Never a secret value.
+
+The runbook lists only what is still to do: a resource someone already made by hand that
+matches everything Centra shows is listed as done (with the `attest` that vouches for its
+write-only settings), not as an update step. In PROD, attribute types are deployed by
+Centra on request: all of them go into one message, not one per type.
+
+A step's lines are plain text; a line "```json" opens a block to paste verbatim, closed by
+"```" (fenced in Markdown, indented on a terminal).
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from centra_provision.engine.plan import ResourceChange
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.steps import StepContext
+
+FENCE = "```"
+REQUEST_VERBS = {"create": "Add", "update": "Update", "delete": "Remove"}
+
+
+@dataclass(frozen=True)
+class CentraRequest:
+    """One attribute type Centra must deploy in PROD (verb, name, definition JSON)."""
+
+    verb: str
+    name: str
+    definition: str | None
 
 
 @dataclass(frozen=True)
@@ -15,6 +37,8 @@ class RunbookStep:
     address: str
     action: str
     lines: tuple[str, ...]
+    done: bool = False  # already in Centra by hand: listed as done, not as a step
+    request: CentraRequest | None = None  # PROD attribute types: merged into one message
 
 
 @dataclass(frozen=True)
@@ -25,29 +49,109 @@ class Runbook:
     centra_domain: str
     steps: tuple[RunbookStep, ...]
 
-    def markdown(self) -> str:
-        out = [
-            f"# Runbook: Centra `{self.centra_domain}` ({self.environment})",
-            "",
+    @property
+    def done(self) -> tuple[RunbookStep, ...]:
+        return tuple(s for s in self.steps if s.done)
+
+    @property
+    def todo(self) -> tuple[RunbookStep, ...]:
+        """What is still to do, in order, with every PROD attribute-type request merged
+        into one step at the place of the first."""
+        out: list[RunbookStep] = []
+        requests = [s for s in self.steps if s.request is not None and not s.done]
+        for step in self.steps:
+            if step.done:
+                continue
+            if step.request is None:
+                out.append(step)
+            elif step is requests[0]:
+                out.append(self._request_step(requests))
+        return tuple(out)
+
+    def _request_step(self, requests: list[RunbookStep]) -> RunbookStep:
+        names = [s.request.name for s in requests if s.request is not None]
+        lines = [
+            "In PROD, Centra deploys attribute types: send Centra this one request.",
+            "Send this message to Centra (support ticket or your Centra contact):",
+            FENCE + "text",
+            f"Please deploy these custom attribute types (Text) in the store configuration of "
+            f"{self.centra_domain} (Global-e merchant {self.merchant_id}), exactly as on "
+            "QA-INT:",
+        ]
+        for i, step in enumerate(requests, 1):
+            req = step.request
+            assert req is not None
+            lines.append("")
+            if req.definition is None:
+                lines.append(f"{i}. {req.verb} `{req.name}`.")
+            else:
+                lines.append(f"{i}. {req.verb} `{req.name}` with this definition:")
+                lines += _pretty(req.definition)
+        lines.append(FENCE)
+        return RunbookStep(
+            "AttributeType/" + ",".join(names),
+            "request",
+            tuple(lines),
+        )
+
+    def _intro(self) -> str:
+        return (
             f"Global-e {self.globale_env}, merchant {self.merchant_id}. Follow each step "
             "in Centra's back office, then run "
             f"`provision apply -e {self.environment} --wait 600` (or `provision attest "
-            f"-e {self.environment} KIND/NAME` for what Centra cannot show).",
-            "",
-        ]
-        for i, step in enumerate(self.steps, 1):
-            out.append(f"## {i}. {step.action.capitalize()} `{step.address}`")
+            f"-e {self.environment} KIND/NAME` for what Centra cannot show)."
+        )
+
+    def markdown(self) -> str:
+        out = [f"# Runbook: Centra `{self.centra_domain}` ({self.environment})", ""]
+        out += [self._intro(), ""]
+        if self.done:
+            out += ["## Already done", ""]
+            out += [f"- [x] `{s.address}`: {' '.join(s.lines)}" for s in self.done]
             out.append("")
-            out += [f"- {line}" if not line.startswith(">") else line for line in step.lines]
+        for i, step in enumerate(self.todo, 1):
+            out += [f"## {i}. {_title(step)}", ""]
+            out += _markdown_lines(step.lines)
             out.append("")
+        if not self.todo:
+            out += ["Nothing left to do in the back office.", ""]
         return "\n".join(out)
 
     def text(self) -> str:
         out = []
-        for i, step in enumerate(self.steps, 1):
-            out.append(f"{i}. {step.action.capitalize()} {step.address}")
-            out += [f"     {line}" for line in step.lines]
+        for i, step in enumerate(self.todo, 1):
+            out.append(f"{i}. {_title(step).replace('`', '')}")
+            out += [f"     {line}" for line in step.lines if not line.startswith(FENCE)]
+        if self.done:
+            out.append("Already done:")
+            out += [f"  ✓ {s.address}: {' '.join(s.lines)}" for s in self.done]
         return "\n".join(out)
+
+
+def _title(step: RunbookStep) -> str:
+    if step.action == "request":
+        names = step.address.split("/", 1)[1].replace(",", ", ")
+        return f"Ask Centra to deploy the attribute types {names}"
+    return f"{step.action.capitalize()} `{step.address}`"
+
+
+def _pretty(definition: str) -> list[str]:
+    return json.dumps(json.loads(definition), indent=2, ensure_ascii=False).splitlines()
+
+
+def _markdown_lines(lines: tuple[str, ...]) -> list[str]:
+    """Each instruction a checkbox; a pasted block fenced under the item before it."""
+    out: list[str] = []
+    in_block = False
+    for line in lines:
+        if line.startswith(FENCE):
+            in_block = not in_block if line == FENCE else True
+            out.append(f"  {line}")
+        elif in_block:
+            out.append(f"  {line}" if line else "")
+        else:
+            out.append(f"- [ ] {line}")
+    return out
 
 
 class GuidedExecutor:
@@ -55,6 +159,25 @@ class GuidedExecutor:
         self.ctx = ctx
 
     def step(self, change: ResourceChange, res: Resource) -> RunbookStep:
+        if _matches_by_hand(change):
+            unknown = len(change.changed_fields)
+            return RunbookStep(
+                res.address,
+                change.action,
+                (
+                    "in Centra already, matching everything Centra shows; its "
+                    f"{unknown} write-only setting{'s' if unknown != 1 else ''} cannot be "
+                    f"read back: check them, then run `provision attest -e "
+                    f"{self.ctx.environment} '{res.address}'`.",
+                ),
+                done=True,
+            )
+        if res.kind == "AttributeType" and self.ctx.globale_env == "PROD":
+            from centra_provision.resources.attribute_type import definition_json
+
+            definition = None if change.action == "delete" else definition_json(res.spec)
+            request = CentraRequest(REQUEST_VERBS[change.action], res.name, definition)
+            return RunbookStep(res.address, change.action, (), request=request)
         paths = [
             f.path for f in (change.fields if change.action == "create" else change.changed_fields)
         ]
@@ -65,3 +188,15 @@ class GuidedExecutor:
             else [f"{change.action} {res.address} by hand"]
         )
         return RunbookStep(res.address, change.action, tuple(lines))
+
+
+def _matches_by_hand(change: ResourceChange) -> bool:
+    """Made by hand and matching: Centra has it, every field it shows matches, and what
+    differs is only write-only settings nobody ever recorded (unknown, not changed)."""
+    fields = change.changed_fields
+    return (
+        change.action == "update"
+        and any(f.observed for f in change.fields)
+        and bool(fields)
+        and all(not f.observed and f.status == "unknown" for f in fields)
+    )

@@ -70,20 +70,9 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
 
 
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
-    """QA: System > Configurations; PROD: Centra deploys attribute types on request."""
-    definition = definition_json(res.spec)
-    if ctx.globale_env == "PROD":
-        verb = {"create": "add", "update": "update", "delete": "remove"}[action]
-        request = (
-            f"Please {verb} the custom attribute type `{res.name}` (Text) in the store "
-            f"configuration of {ctx.centra_domain} (Global-e merchant {ctx.merchant_id})"
-        )
-        if action != "delete":
-            request += f", exactly as on QA-INT, with this definition: {definition}"
-        return [
-            "In PROD, Centra deploys attribute types: send Centra this request.",
-            f"> {request}",
-        ]
+    """QA: System > Configurations, pasting the definition (a fenced block). In PROD Centra
+    deploys attribute types on request; the guided executor merges those requests into one
+    message."""
     if action == "delete":
         return [f"System > Configurations > {res.name}: delete the attribute type."]
     head = (
@@ -91,11 +80,15 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
         if action == "create"
         else f"System > Configurations > {res.name} > Edit."
     )
+    pretty = json.dumps(json.loads(definition_json(res.spec)), indent=2, ensure_ascii=False)
     return [
         head,
         f"Name: {res.name}",
         "Select Text from the dropdown menu.",
-        f"Paste into the text field: {definition}",
+        "Paste into the text field:",
+        "```json",
+        *pretty.splitlines(),
+        "```",
         "Click Save.",
     ]
 
