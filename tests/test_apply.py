@@ -127,8 +127,12 @@ def test_qa_int_guided_then_verified(
     ledger = json.loads((workdir / ".provision" / "qa-int.ledger.json").read_text())
     assert (
         ledger["resources"]["TaxGroup/GE Local VAT"]["rules[GE Local VAT].applyTaxPer"]["source"]
-        == "wait"
+        == "wait:attested"
     )
+    order_api = ledger["resources"]["OrderApiPlugin/GE Order API"]
+    assert order_api["secretKey"]["source"] == "wait:observed"  # the Order API probe proved it
+    assert order_api["uri"]["source"] == "wait:observed"
+    assert order_api["debugLogging"]["source"] == "wait:attested"
     assert (
         ledger["resources"]["IntegrationToken/Global-e integration"]["storeTypes"]["source"]
         == "attest"

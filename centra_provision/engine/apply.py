@@ -96,18 +96,33 @@ class ApplyResult:
 
 
 def record_applied(
-    ledger: Ledger, change: ResourceChange, res: Resource, session: PlanSession, source: str
+    ledger: Ledger,
+    change: ResourceChange,
+    res: Resource,
+    session: PlanSession,
+    source: str,
+    live: LiveState | None = None,
 ) -> None:
-    """Remember every field Centra cannot show (and the probe-only URI and secret)."""
+    """Remember every field Centra cannot show (and the probe-only URI and secret).
+
+    With `live` (what --wait just read), each field's source says how it is known:
+    `wait:observed` when live Centra proved it (the Order API probe answers for the URI and
+    the secret), `wait:attested` when it is recorded on the word of the person who did the
+    step, because Centra cannot show it."""
     if change.action == "delete":
         ledger.forget(res.address)
         return
-    ctx = ObserveContext(LiveState(), session.secrets, check_context(session.desired.environment))
+    ctx = ObserveContext(
+        live or LiveState(), session.secrets, check_context(session.desired.environment)
+    )
     for state in KINDS[res.kind].observe(res, ctx).fields:
         if (not state.observed or state.sensitive or state.path == "uri") and (
             state.desired is not None
         ):
-            ledger.remember(res.address, state.path, state.desired, source, state.sensitive)
+            how = source
+            if live is not None:
+                how = f"{source}:{'observed' if state.observed else 'attested'}"
+            ledger.remember(res.address, state.path, state.desired, how, state.sensitive)
 
 
 class PlanEvaluator:
@@ -280,7 +295,7 @@ async def _wait_for_guided(
     stay pending: only `provision attest` may vouch for them."""
     deadline = time.monotonic() + options.wait_seconds
     while True:
-        plan, _ = await session.plan()
+        plan, live = await session.plan()
         by_address = {c.address: c for c in plan.changes}
         for i, outcome in enumerate(outcomes):
             change = by_address.get(outcome.address)
@@ -293,7 +308,7 @@ async def _wait_for_guided(
                 and all(f.status == "unchanged" for f in observed)
             ):
                 res = next(r for r in session.resources if r.address == outcome.address)
-                record_applied(session.ledger, change, res, session, "wait")
+                record_applied(session.ledger, change, res, session, "wait", live)
                 session.ledger.save()
                 journal.write(
                     address=outcome.address,

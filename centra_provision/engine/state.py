@@ -20,6 +20,8 @@ HOW = {
     "api": "applied (api)",
     "backoffice": "applied (backoffice)",
     "wait": "waited",
+    "wait:observed": "observed in Centra (wait)",
+    "wait:attested": "attested (wait: Centra cannot show it)",
     "attest": "attested",
     "import": "imported",
     "apply": "applied",
