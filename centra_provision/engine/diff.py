@@ -1,17 +1,20 @@
 """Desired vs live, per field, with the ledger for what Centra cannot show.
 
-Observed fields compare with what Centra shows, after normalising both sides (sets for
-country lists, decimals by value). Write-only fields compare fingerprints with the
+Observed fields are compared through deepdiff, all of one resource at once: the desired and
+the live values become two trees keyed by the manifest's paths (keyed lists by key, never by
+position), sets compared without order, numbers by value (see engine/paths.py); each field
+whose subtree deepdiff reports is changed. Write-only fields compare fingerprints with the
 ledger's record of what was last applied; with no record they are "unknown" and planned.
 Nothing the manifests do not declare is ever planned for deletion; `state: absent` is.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from centra_provision.engine.ledger import Ledger
+from centra_provision.engine.paths import Segments, differing, parse, put
 from centra_provision.engine.plan import FieldChange, ResourceChange
 from centra_provision.resources import Resource
 from centra_provision.resources.base import FieldState, Observation
@@ -20,18 +23,30 @@ from centra_provision.resources.live import fingerprint
 NEVER_APPLIED = "never applied by this tool"
 
 
-def normalise(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value)).normalize()
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [normalise(v) for v in value]
-        try:
-            return tuple(sorted(items))
-        except TypeError:
-            return tuple(items)
-    return value
+def _compared(state: FieldState) -> bool:
+    """Fields deepdiff compares: what Centra shows and we know; secrets are compared apart,
+    so no secret ever enters a diff structure."""
+    return state.observed and state.unavailable is None and not state.sensitive
+
+
+def observed_differences(states: Iterable[FieldState]) -> set[str]:
+    """Paths of the observed fields whose live value differs from the desired one."""
+    desired: dict[str, Any] = {}
+    live: dict[str, Any] = {}
+    fields: dict[Segments, str] = {}
+    for state in states:
+        if _compared(state):
+            segments = parse(state.path)
+            fields[segments] = state.path
+            put(desired, segments, state.desired)
+            put(live, segments, state.live)
+    changed = set()
+    for segments in differing(desired, live):
+        while segments and segments not in fields:
+            segments = segments[:-1]
+        if segments:
+            changed.add(fields[segments])
+    return changed
 
 
 def _shown(state: FieldState, ledger: Ledger) -> Any:
@@ -42,8 +57,9 @@ def _shown(state: FieldState, ledger: Ledger) -> Any:
 
 
 def field_change(
-    res: Resource, state: FieldState, ledger: Ledger, exists: bool | None
+    res: Resource, state: FieldState, ledger: Ledger, exists: bool | None, differs: bool
 ) -> FieldChange:
+    """One field's change; `differs` is the deepdiff verdict for observed fields."""
     after = _shown(state, ledger)
     if exists is False:
         return FieldChange(
@@ -57,7 +73,7 @@ def field_change(
             unresolved=state.unavailable,
         )
     if state.observed and state.unavailable is None:
-        same = normalise(state.desired) == normalise(state.live)
+        same = state.desired == state.live if state.sensitive else not differs
         before = ("(set)" if state.live is not None else None) if state.sensitive else state.live
         if state.sensitive and not same:
             before = "(differs)"
@@ -106,7 +122,10 @@ def resource_change(
         return ResourceChange(
             res.kind, res.name, res.identity, action, executor, (), live_fp, live_id
         )
-    fields = tuple(field_change(res, s, ledger, exists) for s in observation.fields)
+    changed = observed_differences(observation.fields) if exists is not False else set()
+    fields = tuple(
+        field_change(res, s, ledger, exists, s.path in changed) for s in observation.fields
+    )
     if exists is False:
         action = "create"
     else:
