@@ -284,13 +284,31 @@ def _read_json(path: Path) -> object:
     help="Write the report to FILE instead of stdout.",
 )
 @centra_url_option
-def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: str | None) -> int:
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(["manifests", "unmanaged"]),
+    default="manifests",
+    show_default=True,
+    help="What exits 2: drift against the manifests, or also (unmanaged) changes to what "
+    "the manifests do not declare.",
+)
+def drift(
+    env: str,
+    manifests: Path,
+    fmt: str,
+    output: Path | None,
+    centra_url: str | None,
+    fail_on: str,
+) -> int:
     """Compare live Centra with the manifests on what Centra can show, for scheduled CI.
 
     Also reports write-only fields whose manifest value changed since the ledger recorded
-    them. Exit 0 no drift, 2 drift, 1 error (also when a secret a comparison needs is not
-    set: unknown is not in sync). With $GITHUB_STEP_SUMMARY set, a Markdown table
-    is appended to it.
+    them, and, separately, changes outside the manifests: fields they do not declare that
+    Centra shows differently than at the last apply, attest or import. Exit 0 no drift, 2
+    drift (or changes outside the manifests with --fail-on unmanaged), 1 error (also when a
+    secret a comparison needs is not set: unknown is not in sync). With $GITHUB_STEP_SUMMARY
+    set, a Markdown table is appended to it.
     """
     import os
 
@@ -307,7 +325,7 @@ def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: 
             fh.write(drift_markdown(report))
     if fmt == "junit" or output is not None:
         text = (
-            junit_xml(report)
+            junit_xml(report, fail_on)
             if fmt == "junit"
             else _captured(lambda: console_for(fmt).drift(report))
         )
@@ -321,7 +339,7 @@ def drift(env: str, manifests: Path, fmt: str, output: Path | None, centra_url: 
         click.echo(f"error: {line}", err=True)
     if report.unknown:
         return EXIT_ERROR
-    return EXIT_CHANGES if report.drifted else 0
+    return report.exit_code(fail_on)
 
 
 def _captured(render: Callable[[], None]) -> str:

@@ -1,23 +1,52 @@
-"""Drift: what someone changed in Centra by hand, for scheduled CI.
+"""Drift: what someone changed in Centra by hand, for scheduled CI. Two kinds, kept apart:
 
-A plan, restricted to what Centra can show (observed fields, and resources that should exist
-and do not, or should not and do), plus write-only fields whose manifest value changed since
-the ledger recorded them. Write-only fields never applied are not drift: nobody can tell.
+- drift against the manifests: a plan restricted to what Centra can show (observed fields,
+  and resources that should exist and do not, or should not and do), plus write-only fields
+  whose manifest value changed since the ledger recorded them. Write-only fields never
+  applied are not drift: nobody can tell.
+- changes outside the manifests: fields the manifests do not declare (an element added to an
+  attribute type, a rule nobody manages, a pricelist's default shipping option the manifest
+  leaves out) that Centra shows differently than at the last apply, attest or import (the
+  ledger's snapshot), or that Centra has and the manifests leave out. They fail CI only with
+  `--fail-on unmanaged`: the manifests chose not to manage them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from centra_provision.engine.paths import Segments, comparable, differing, get, leaves, render
 from centra_provision.engine.plan import FieldChange, Plan, ResourceChange
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.planner import PlanOptions, plan_with_live
+from centra_provision.engine.snapshot import shown
+from centra_provision.errors import EXIT_CHANGES, EXIT_OK
+from centra_provision.manifest.desired import check_context
+from centra_provision.resources import KINDS
+from centra_provision.resources.base import Observation, ObserveContext
+
+FAIL_ON = ("manifests", "unmanaged")
+
+
+@dataclass(frozen=True)
+class UnmanagedChange:
+    """One field the manifests do not declare: what Centra showed at the snapshot (`was`,
+    None when absent then or when there is no snapshot) and what it shows now (`now`, None
+    when gone). `since` names the snapshot ("attest at 2026-...") or is None."""
+
+    path: str
+    was: Any
+    now: Any
+    since: str | None = None
 
 
 @dataclass(frozen=True)
 class DriftItem:
     address: str
-    reason: str  # "" when in sync
+    reason: str  # "" when in sync with the manifests
     fields: tuple[FieldChange, ...] = ()
+    unmanaged: tuple[UnmanagedChange, ...] = ()
 
     @property
     def drifted(self) -> bool:
@@ -37,14 +66,39 @@ class DriftReport:
     def drifted(self) -> tuple[DriftItem, ...]:
         return tuple(i for i in self.items if i.drifted)
 
+    @property
+    def unmanaged(self) -> tuple[DriftItem, ...]:
+        """Resources with changes outside the manifests."""
+        return tuple(i for i in self.items if i.unmanaged)
 
-def drifted_fields(change: ResourceChange) -> tuple[FieldChange, ...]:
-    return tuple(
-        f for f in change.fields if f.status == "changed" and (f.observed or f.last_applied)
+    def exit_code(self, fail_on: str = "manifests") -> int:
+        """2 on drift against the manifests; with fail_on="unmanaged", also on changes
+        outside them."""
+        failing = self.drifted or (fail_on == "unmanaged" and self.unmanaged)
+        return EXIT_CHANGES if failing else EXIT_OK
+
+
+def undeclared(f: FieldChange) -> bool:
+    """A field Centra shows that the manifests leave out (an element added by hand): the plan
+    would change it, but the manifests never declared it."""
+    return (
+        f.observed
+        and not f.sensitive
+        and f.status == "changed"
+        and f.after is None
+        and (f.before is not None)
     )
 
 
-def drift_item(change: ResourceChange) -> DriftItem:
+def drifted_fields(change: ResourceChange) -> tuple[FieldChange, ...]:
+    return tuple(
+        f
+        for f in change.fields
+        if f.status == "changed" and (f.observed or f.last_applied) and not undeclared(f)
+    )
+
+
+def drift_item(change: ResourceChange, unmanaged: tuple[UnmanagedChange, ...] = ()) -> DriftItem:
     observable = any(f.observed for f in change.fields)
     if change.action == "delete":
         return DriftItem(change.address, "exists in Centra but the manifests say absent")
@@ -54,14 +108,59 @@ def drift_item(change: ResourceChange) -> DriftItem:
         return DriftItem(change.address, "")  # never applied, and Centra cannot show it
     fields = drifted_fields(change)
     reason = ", ".join(f.path for f in fields)
-    return DriftItem(change.address, f"differs in {reason}" if reason else "", fields)
+    return DriftItem(change.address, f"differs in {reason}" if reason else "", fields, unmanaged)
 
 
-def drift_from_plan(plan: Plan) -> DriftReport:
+def _is_value(v: Any) -> bool:
+    return not isinstance(v, dict) or not v
+
+
+def since_snapshot(
+    was: dict[str, Any], now: dict[str, Any], declared: set[str], since: str
+) -> dict[str, UnmanagedChange]:
+    """Fields outside `declared` that differ between the snapshot and the live read, leaf by
+    leaf (an element added is its `elements.<key>.desc`), by deepdiff."""
+    found: dict[str, UnmanagedChange] = {}
+    for prefix in sorted(differing(was, now)):
+        paths: set[Segments] = {p for p, _ in leaves(get(was, prefix), prefix)}
+        paths |= {p for p, _ in leaves(get(now, prefix), prefix)}
+        for segments in sorted(paths):
+            before, after = get(was, segments), get(now, segments)
+            path = render(segments)
+            if path in declared or not (_is_value(before) and _is_value(after)):
+                continue
+            if comparable(before) != comparable(after) or prefix == segments:
+                found[path] = UnmanagedChange(path, before, after, since)
+    return found
+
+
+def unmanaged_changes(
+    change: ResourceChange, observation: Observation, snapshot: dict[str, Any] | None
+) -> tuple[UnmanagedChange, ...]:
+    """Changes outside the manifests of one resource that exists in Centra."""
+    if not observation.exists:
+        return ()
+    declared = {s.path for s in observation.fields if s.desired is not None}
+    found: dict[str, UnmanagedChange] = {}
+    was = snapshot.get("shown") if snapshot else None
+    if isinstance(was, dict):
+        since = f"{snapshot.get('source', '?')} at {snapshot.get('at', '?')}"  # type: ignore[union-attr]
+        now = shown(change.kind, observation.entry) or {}
+        found = since_snapshot(was, now, declared, since)
+    for f in change.fields:
+        if undeclared(f) and f.path not in found:
+            found[f.path] = UnmanagedChange(f.path, None, f.before)
+    return tuple(found[p] for p in sorted(found))
+
+
+def drift_from_plan(
+    plan: Plan, unmanaged: dict[str, tuple[UnmanagedChange, ...]] | None = None
+) -> DriftReport:
+    unmanaged = unmanaged or {}
     return DriftReport(
         plan.environment,
         plan.centra_url,
-        tuple(drift_item(c) for c in plan.changes),
+        tuple(drift_item(c, unmanaged.get(c.address, ())) for c in plan.changes),
         plan.notes,
         plan.centra_url_source,
         unknown_fields(plan),
@@ -79,9 +178,17 @@ def unknown_fields(plan: Plan) -> tuple[str, ...]:
     )
 
 
-def drift_environment(
-    root: object, env_name: str, options: PlanOptions | None = None
-) -> DriftReport:
-    from pathlib import Path
-
-    return drift_from_plan(plan_environment(Path(str(root)), env_name, options))
+def drift_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> DriftReport:
+    """Read live Centra once: the plan gives drift against the manifests, the same live read
+    against the ledger's snapshots gives the changes outside them."""
+    plan, live, session = plan_with_live(Path(root), env_name, options)
+    ctx = ObserveContext(live, session.secrets, check_context(session.desired.environment))
+    by_address = {r.address: r for r in session.resources}
+    unmanaged = {}
+    for change in plan.changes:
+        res = by_address[change.address]
+        observation = KINDS[res.kind].observe(res, ctx)
+        unmanaged[change.address] = unmanaged_changes(
+            change, observation, session.ledger.snapshot(change.address)
+        )
+    return drift_from_plan(plan, unmanaged)

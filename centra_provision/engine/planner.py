@@ -222,18 +222,27 @@ def prepare(
 
 def plan_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> Plan:
     """Load the manifests, read live Centra, diff, and return the plan."""
+    return plan_with_live(root, env_name, options)[0]
+
+
+def plan_with_live(
+    root: Path, env_name: str, options: PlanOptions | None = None
+) -> tuple[Plan, LiveState, PlanSession]:
+    """The plan, the live state it was made from and its session (drift compares the live
+    state with the ledger's snapshots too)."""
     options = options or PlanOptions()
     desired, resources, ledger, resolved = prepare(
         root, env_name, options.targets, options.url_override
     )
     repo_root = root.resolve().parent
 
-    async def run() -> Plan:
+    async def run() -> tuple[Plan, LiveState, PlanSession]:
         async with open_centra(
             desired.environment, repo_root, options.url_override, options.retry
         ) as conn:
             session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
-            return (await session.plan())[0]
+            plan, live = await session.plan()
+            return plan, live, session
 
     return asyncio.run(run())
 

@@ -1,19 +1,23 @@
-"""Machine-readable output: one JSON document per command on stdout."""
+"""Machine-readable output: one JSON document per command on stdout.
+
+Library types are imported for annotations only (offline commands stay light)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from centra_provision.engine.apply import ApplyResult
-from centra_provision.engine.drift import DriftReport
-from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
-from centra_provision.manifest.catalog import EnvironmentSummary
-from centra_provision.manifest.desired import DesiredState
+
+if TYPE_CHECKING:
+    from centra_provision.engine.apply import ApplyResult
+    from centra_provision.engine.drift import DriftReport
+    from centra_provision.engine.plan import Plan
+    from centra_provision.manifest.catalog import EnvironmentSummary
+    from centra_provision.manifest.desired import DesiredState
 
 
 def _emit(value: Any) -> None:
@@ -77,6 +81,7 @@ class JsonConsole:
                 "centraUrl": report.centra_url,
                 "centraUrlSource": report.centra_url_source,
                 "drifted": len(report.drifted),
+                "unmanaged": len(report.unmanaged),
                 "notes": list(report.notes),
                 "resources": [
                     {
@@ -91,6 +96,10 @@ class JsonConsole:
                                 "manifests": "(sensitive)" if f.sensitive else f.after,
                             }
                             for f in i.fields
+                        ],
+                        "unmanaged": [
+                            {"path": u.path, "was": u.was, "now": u.now, "since": u.since}
+                            for u in i.unmanaged
                         ],
                     }
                     for i in report.items

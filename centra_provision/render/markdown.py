@@ -1,16 +1,22 @@
-"""Markdown for pull-request comments and CI job summaries."""
+"""Markdown for pull-request comments and CI job summaries.
+
+Library types are imported for annotations only (offline commands stay light)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from centra_provision.engine.apply import ApplyResult
-from centra_provision.engine.drift import DriftReport
-from centra_provision.engine.plan import Plan
 from centra_provision.errors import ManifestError, ProvisionError
-from centra_provision.manifest.catalog import EnvironmentSummary
-from centra_provision.manifest.desired import DesiredState
-from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note
+from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note, value
+
+if TYPE_CHECKING:
+    from centra_provision.engine.apply import ApplyResult
+    from centra_provision.engine.drift import DriftReport
+    from centra_provision.engine.plan import Plan
+    from centra_provision.manifest.catalog import EnvironmentSummary
+    from centra_provision.manifest.desired import DesiredState
 
 
 def _cell(text: object) -> str:
@@ -82,8 +88,9 @@ class MarkdownConsole:
 
 
 def drift_markdown(report: DriftReport) -> str:
-    """A compact table, fit for a PR comment or $GITHUB_STEP_SUMMARY."""
-    n = len(report.drifted)
+    """Compact tables, fit for a PR comment or $GITHUB_STEP_SUMMARY: drift against the
+    manifests, then changes outside them."""
+    n, u = len(report.drifted), len(report.unmanaged)
     lines = [
         f"### `provision drift`: `{report.environment}`",
         "",
@@ -93,6 +100,25 @@ def drift_markdown(report: DriftReport) -> str:
     lines += [f"> {_cell(note_line)}" for note_line in report.notes]
     lines += ["| | resource | drift |", "|---|---|---|"]
     for item in report.items:
-        mark = "❌" if item.drifted else "✅"
-        lines.append(f"| {mark} | `{_cell(item.address)}` | {_cell(item.reason or 'in sync')} |")
+        if item.drifted:
+            mark, text = "❌", item.reason
+        elif item.unmanaged:
+            mark, text = "⚠️", "changed outside the manifests"
+        else:
+            mark, text = "✅", "in sync"
+        lines.append(f"| {mark} | `{_cell(item.address)}` | {_cell(text)} |")
+    lines += ["", f"**{u} resources changed outside the manifests**", ""]
+    if u:
+        lines += ["| resource | field | was | now |", "|---|---|---|---|"]
+        for item in report.unmanaged:
+            for c in item.unmanaged:
+                was = "(not in the manifests)" if c.since is None else _shown(c.was)
+                lines.append(
+                    f"| `{_cell(item.address)}` | `{_cell(c.path)}` | {_cell(was)} | "
+                    f"{_cell(_shown(c.now))} |"
+                )
     return "\n".join(lines) + "\n"
+
+
+def _shown(v: object) -> str:
+    return "(absent)" if v is None else value(v)

@@ -1,17 +1,20 @@
-"""Plain text for people and logs (colour only when stdout is a terminal and NO_COLOR unset)."""
+"""Plain text for people and logs (colour only when stdout is a terminal and NO_COLOR unset).
+
+Lines are built as strings and written at once: a 200-store plan is thousands of lines, and
+a markup-parsing console per line cost several times the JSON renderer. Library types are
+imported for annotations only, so offline commands (validate, envs) do not load the planner,
+the Centra client or the executors.
+"""
 
 from __future__ import annotations
 
-import click
-from rich.console import Console
-from rich.markup import escape
+import os
+import sys
+from typing import TYPE_CHECKING
 
-from centra_provision.engine.apply import ApplyResult
-from centra_provision.engine.drift import DriftReport
-from centra_provision.engine.plan import Plan
+import click
+
 from centra_provision.errors import ManifestError, ProvisionError
-from centra_provision.manifest.catalog import EnvironmentSummary
-from centra_provision.manifest.desired import DesiredState
 from centra_provision.render.plan_text import (
     SYMBOL,
     describe,
@@ -20,6 +23,33 @@ from centra_provision.render.plan_text import (
     note,
     value,
 )
+
+if TYPE_CHECKING:
+    from centra_provision.engine.apply import ApplyResult
+    from centra_provision.engine.drift import DriftItem, DriftReport
+    from centra_provision.engine.plan import Plan
+    from centra_provision.manifest.catalog import EnvironmentSummary
+    from centra_provision.manifest.desired import DesiredState
+
+COLOUR = {"create": "green", "update": "yellow", "delete": "red", "no-op": None}
+
+
+class Styler:
+    """click.style when colour is on, plain text otherwise."""
+
+    def __init__(self) -> None:
+        self.on = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+    def __call__(
+        self, text: str, fg: str | None = None, dim: bool = False, bold: bool = False
+    ) -> str:
+        if not self.on or not (fg or dim or bold):
+            return text
+        return click.style(text, fg=fg, dim=dim, bold=bold)
+
+
+def _emit(lines: list[str]) -> None:
+    click.echo("\n".join(lines))
 
 
 class TextConsole:
@@ -41,101 +71,125 @@ class TextConsole:
 
     def plan(self, plan: Plan, verbose: bool = False) -> None:
         """Terraform-like: +/~/- per resource, changed fields, unchanged ones folded."""
-        out = Console(highlight=False, soft_wrap=True)
-        colour = {"create": "green", "update": "yellow", "delete": "red", "no-op": "dim"}
-        out.print(escape(endpoint_line(plan.centra_url, plan.centra_url_source, plan.environment)))
+        st = Styler()
+        lines = [endpoint_line(plan.centra_url, plan.centra_url_source, plan.environment)]
         if verbose:
-            out.print(
+            lines.append(
                 f"Requests sent: {plan.requests} GraphQL, {plan.other_requests} other "
                 "(Order API probe)"
             )
-            for kind, ref, live in plan.discovered:
-                out.print(f"  discovered {kind} {escape(ref)} as {escape(live)}")
-        out.print()
+            lines += [f"  discovered {k} {ref} as {live}" for k, ref, live in plan.discovered]
+        lines.append("")
         for change in plan.changes:
-            style = colour[change.action]
             if change.action == "no-op" and not verbose:
                 continue
-            out.print(
-                f"[{style}]{SYMBOL[change.action]} {escape(change.address)}[/]"
-                f"  [dim](executor: {change.executor})[/]"
+            fg = COLOUR[change.action]
+            dim = fg is None
+            lines.append(
+                st(f"{SYMBOL[change.action]} {change.address}", fg, dim)
+                + "  "
+                + st(f"(executor: {change.executor})", dim=True)
             )
             shown = change.fields if change.action == "create" else change.changed_fields
             width = max((len(f.path) for f in shown), default=0)
             for f in shown:
-                sym = field_symbol(change, f)
-                out.print(
-                    f"    [{style}]{sym}[/] {escape(f.path.ljust(width))} = "
-                    f"{escape(describe(change, f))}[dim]{escape(note(f, change))}[/]"
+                lines.append(
+                    f"    {st(field_symbol(change, f), fg, dim)} {f.path.ljust(width)} = "
+                    f"{describe(change, f)}{st(note(f, change), dim=True)}"
                 )
             hidden = len(change.fields) - len(shown)
             if hidden:
-                out.print(
-                    f"      [dim]({hidden} unchanged field{'s' if hidden != 1 else ''} hidden)[/]"
+                lines.append(
+                    st(
+                        f"      ({hidden} unchanged field{'s' if hidden != 1 else ''} hidden)",
+                        dim=True,
+                    )
                 )
-            out.print()
-        for note_line in plan.notes:
-            out.print(f"[yellow]{escape(note_line)}[/]")
+            lines.append("")
+        lines += [st(n, "yellow") for n in plan.notes]
         if not plan.has_changes:
-            out.print("No changes. Live Centra matches the manifests.")
-        out.print(f"[bold]{plan.summary_line()}[/]")
+            lines.append("No changes. Live Centra matches the manifests.")
+        lines.append(st(plan.summary_line(), bold=True))
+        _emit(lines)
 
     def apply_result(self, result: ApplyResult) -> None:
-        out = Console(highlight=False, soft_wrap=True)
-        colour = {"done": "green", "failed": "red", "pending": "yellow", "skipped": "dim"}
+        st = Styler()
+        colour = {"done": "green", "failed": "red", "pending": "yellow", "skipped": None}
+        lines = []
         for o in result.outcomes:
-            detail = f": {escape(o.message)}" if o.message else ""
-            out.print(
-                f"[{colour[o.outcome]}]{o.outcome:8}[/] {escape(o.address)} "
-                f"[dim]({o.action}, {o.executor})[/]{detail}"
+            detail = f": {o.message}" if o.message else ""
+            lines.append(
+                f"{st(f'{o.outcome:8}', colour[o.outcome], colour[o.outcome] is None)} "
+                f"{o.address} {st(f'({o.action}, {o.executor})', dim=True)}{detail}"
             )
             for warning in o.warnings:
                 out.print(f"[yellow]         warning from Centra: {escape(warning)}[/]")
         for address in result.refused:
-            out.print(
-                f"[red]refused [/] {escape(address)} [dim](changed in Centra since the "
-                "plan was saved; plan again)[/]"
+            lines.append(
+                f"{st('refused ', 'red')} {address} "
+                + st("(changed in Centra since the plan was saved; plan again)", dim=True)
             )
         if result.runbook is not None and any(o.outcome == "pending" for o in result.outcomes):
-            out.print("\n[bold]Guided steps for Centra's back office:[/]")
-            out.print(escape(result.runbook.text()))
-        out.print(f"\n[bold]{result.summary_line()}[/]")
+            lines += ["", st("Guided steps for Centra's back office:", bold=True)]
+            lines.append(result.runbook.text())
+        lines += ["", st(result.summary_line(), bold=True)]
         if result.final.has_changes:
             names = ", ".join(c.address for c in result.final.pending)
-            out.print(
-                f"Not converged: {len(result.final.pending)} change(s) remain ({escape(names)})."
-            )
+            lines.append(f"Not converged: {len(result.final.pending)} change(s) remain ({names}).")
             unobservable = [
                 c.address for c in result.final.pending if not any(f.observed for f in c.fields)
             ]
             if unobservable:
                 quoted = " ".join(f"'{a}'" for a in unobservable)
-                out.print(
-                    f"Centra cannot show {escape(', '.join(unobservable))}; once done, run "
-                    f"`provision attest -e {escape(result.final.environment)} "
-                    f"{escape(quoted)}`."
+                lines.append(
+                    f"Centra cannot show {', '.join(unobservable)}; once done, run "
+                    f"`provision attest -e {result.final.environment} {quoted}`."
                 )
         else:
-            out.print("Converged: live Centra matches the manifests.")
+            lines.append("Converged: live Centra matches the manifests.")
+        _emit(lines)
 
     def drift(self, report: DriftReport) -> None:
-        out = Console(highlight=False, soft_wrap=True)
-        out.print(
-            escape(endpoint_line(report.centra_url, report.centra_url_source, report.environment))
-        )
+        st = Styler()
+        lines = [endpoint_line(report.centra_url, report.centra_url_source, report.environment)]
         for item in report.items:
-            if not item.drifted:
-                out.print(f"[green]in sync[/]  {escape(item.address)}")
-                continue
-            out.print(f"[red]drift[/]    {escape(item.address)}: {escape(item.reason)}")
-            for f in item.fields:
-                before = "(sensitive)" if f.sensitive else value(f.before)
-                after = "(sensitive)" if f.sensitive else value(f.after)
-                out.print(
-                    f"           {escape(f.path)}: Centra {escape(before)}, manifests "
-                    f"{escape(after)}"
+            if item.drifted:
+                lines.append(f"{st('drift', 'red')}    {item.address}: {item.reason}")
+                for f in item.fields:
+                    before = "(sensitive)" if f.sensitive else value(f.before)
+                    after = "(sensitive)" if f.sensitive else value(f.after)
+                    lines.append(f"           {f.path}: Centra {before}, manifests {after}")
+            elif item.unmanaged:
+                paths = ", ".join(u.path for u in item.unmanaged)
+                lines.append(
+                    f"{st('outside', 'yellow')}  {item.address}: changed outside the "
+                    f"manifests in {paths}"
                 )
-        for line in report.notes:
-            out.print(f"[yellow]{escape(line)}[/]")
-        n = len(report.drifted)
-        out.print(f"[bold]Drift: {n} of {len(report.items)} resources differ from the manifests[/]")
+            else:
+                lines.append(f"{st('in sync', 'green')}  {item.address}")
+            if item.unmanaged:
+                lines += unmanaged_lines(item, indent="           ")
+        lines += [st(n, "yellow") for n in report.notes]
+        lines.append(st(drift_summary(report), bold=True))
+        _emit(lines)
+
+
+def unmanaged_lines(item: DriftItem, indent: str) -> list[str]:
+    """One line per change outside the manifests: was (at the snapshot) and now."""
+    out = []
+    for u in item.unmanaged:
+        if u.since is None:
+            out.append(f"{indent}{u.path}: Centra {value(u.now)} (not in the manifests)")
+        else:
+            was = "(absent)" if u.was is None else value(u.was)
+            now = "(absent)" if u.now is None else value(u.now)
+            out.append(f"{indent}{u.path}: was {was} ({u.since}), now {now} (not in the manifests)")
+    return out
+
+
+def drift_summary(report: DriftReport) -> str:
+    n, u = len(report.drifted), len(report.unmanaged)
+    return (
+        f"Drift: {n} of {len(report.items)} resources differ from the manifests; "
+        f"{u} changed outside the manifests"
+    )
