@@ -159,31 +159,33 @@ class TextConsole:
                     before = "(sensitive)" if f.sensitive else value(f.before)
                     after = "(sensitive)" if f.sensitive else value(f.after)
                     lines.append(f"           {f.path}: Centra {before}, manifests {after}")
+                if item.unmanaged:
+                    lines.append(f"         {outside_heading(item)}:")
             elif item.unmanaged:
-                paths = ", ".join(u.path for u in item.unmanaged)
-                lines.append(
-                    f"{st('outside', 'yellow')}  {item.address}: changed outside the "
-                    f"manifests in {paths}"
-                )
+                lines.append(f"{st('outside', 'yellow')}  {item.address}: {outside_heading(item)}")
             else:
                 lines.append(f"{st('in sync', 'green')}  {item.address}")
-            if item.unmanaged:
-                lines += unmanaged_lines(item, indent="           ")
+            lines += [f"           {line}" for line in unmanaged_lines(item)]
         lines += [st(n, "yellow") for n in report.notes]
         lines.append(st(drift_summary(report), bold=True))
         _emit(lines)
 
 
-def unmanaged_lines(item: DriftItem, indent: str) -> list[str]:
-    """One line per change outside the manifests: was (at the snapshot) and now."""
+def outside_heading(item: DriftItem) -> str:
+    since = next((u.since for u in item.unmanaged if u.since), None)
+    return "changed outside the manifests" + (f" since {since}" if since else "")
+
+
+def unmanaged_lines(item: DriftItem) -> list[str]:
+    """One line per change outside the manifests: was (at the snapshot) -> now."""
     out = []
     for u in item.unmanaged:
+        now = "(absent)" if u.now is None else value(u.now)
         if u.since is None:
-            out.append(f"{indent}{u.path}: Centra {value(u.now)} (not in the manifests)")
+            out.append(f"{u.path}: Centra {now}, not in the manifests")
         else:
             was = "(absent)" if u.was is None else value(u.was)
-            now = "(absent)" if u.now is None else value(u.now)
-            out.append(f"{indent}{u.path}: was {was} ({u.since}), now {now} (not in the manifests)")
+            out.append(f"{u.path}: {was} -> {now}")
     return out
 
 
