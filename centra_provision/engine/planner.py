@@ -19,6 +19,7 @@ from centra_provision.centra.live import read_live
 from centra_provision.engine.diff import resource_change
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.plan import LedgerIdentity, Plan, ResourceChange
+from centra_provision.engine.secret_refs import resolve_secrets
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest import secrets
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
@@ -61,20 +62,6 @@ def select(resources: tuple[Resource, ...], targets: tuple[str, ...]) -> tuple[R
     if unknown:
         raise UsageError(f"unknown target {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     return tuple(r for r in resources if r.address in targets)
-
-
-def resolve_secrets(
-    resources: tuple[Resource, ...], repo_root: Path
-) -> dict[tuple[str, str], secrets.SecretValue]:
-    out = {}
-    for res in resources:
-        for path in KINDS[res.kind].secret_paths:
-            ref: Any = res.spec
-            for key in path:
-                ref = ref.get(key) if isinstance(ref, dict) else None
-            if ref is not None:
-                out[(res.address, ".".join(map(str, path)))] = secrets.resolve(ref, repo_root)
-    return out
 
 
 def executor_for(kind: str, action: str, caps: Capabilities, environment_executor: str) -> str:

@@ -13,7 +13,7 @@ import string
 from pathlib import Path
 
 from centra_provision.engine.ledger import KEY_ENV
-from centra_provision.engine.planner import resolve_secrets
+from centra_provision.engine.secret_refs import resolve_secrets
 from centra_provision.manifest.desired import DesiredState
 
 MIN_BITS = 128
