@@ -123,7 +123,7 @@ class TextConsole:
                 f"{o.address} {st(f'({o.action}, {o.executor})', dim=True)}{detail}"
             )
             for warning in o.warnings:
-                out.print(f"[yellow]         warning from Centra: {escape(warning)}[/]")
+                lines.append(st(f"         warning from Centra: {warning}", "yellow"))
         for address in result.refused:
             lines.append(
                 f"{st('refused ', 'red')} {address} "
