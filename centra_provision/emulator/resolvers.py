@@ -68,10 +68,45 @@ class Views:
 
     def country(self, cid: int) -> Row | None:
         row = self.state.get("country", cid)
-        return dict(row) if row else None
+        return self.country_view(row) if row else None
+
+    def country_view(self, row: Row) -> Row:
+        """A country with its states (DTC:286-288 `countries { ... states { name } }`)."""
+        return {**row, "states": lambda info: self.states_of(row["id"])}
+
+    def states_of(self, country_id: int) -> list[Row]:
+        return [
+            {"id": s["id"], "name": s["name"], "code": s.get("code")}
+            for s in self.state.all("country_state")
+            if s["countryId"] == country_id
+        ]
 
     def countries_by_id(self) -> dict[int, Row]:
-        return {c["id"]: c for c in self.state.all("country")}
+        return {c["id"]: self.country_view(c) for c in self.state.all("country")}
+
+    def warehouse(self, row: Row) -> Row:
+        """Every documented Warehouse field (ERP:786-846); older states lack the details."""
+        state_id = row.get("stateId")
+        found = self.state.get("country_state", state_id) if state_id else None
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "status": row["status"],
+            "stockOwnership": row.get("stockOwnership", "THIRD_PARTY"),
+            "allocationPolicy": row.get("allocationPolicy", "CHECK_FIRST"),
+            "stockMaster": row.get("stockMaster", "EXTERNAL"),
+            "isHiddenFromStockView": bool(row.get("isHiddenFromStockView", False)),
+            "isConsignation": bool(row.get("isConsignation", False)),
+            "threshold": row.get("threshold"),
+            "brickAndMortar": None,
+            "country": lambda info: self.country(row.get("countryId") or 0),
+            "state": (
+                {"id": found["id"], "name": found["name"], "code": found.get("code")}
+                if found
+                else None
+            ),
+            "zipCode": row.get("zipCode"),
+        }
 
     def currency(self, row: Row) -> Row:
         return {
@@ -120,7 +155,18 @@ class Views:
             "id": row["id"],
             "name": row["name"],
             "comment": row.get("comment"),
+            "allocationRule": lambda info: self.allocation_rule(row.get("allocationRuleId")),
             "assignedToCountries": self.country_list(row["countries"]),
+            "campaigns": lambda info, where=None, sort=None, limit=20, page=1: paginate(
+                [
+                    {"id": c["id"], "name": c["name"]}
+                    for c in self.state.all("campaign")
+                    if row["id"] in c.get("marketIds", []) and _in(c["id"], (where or {}).get("id"))
+                ],
+                sort or ["id_DESC"],
+                limit,
+                page,
+            ),
             "store": lambda info: self.store(row["storeId"]),
             # the market's displays are the store's: the root query's view, filter and
             # paging with the store fixed (permission Display:read, as at the root)
@@ -128,6 +174,10 @@ class Views:
                 where, sort, limit, page, within_store=row["storeId"]
             ),
         }
+
+    def allocation_rule(self, rule_id: int | None) -> Row | None:
+        row = self.state.get("allocation_rule", rule_id) if rule_id else None
+        return {"id": row["id"], "name": row["name"]} if row else None
 
     def displays(
         self,
@@ -149,7 +199,12 @@ class Views:
         if within_store is not None:
             store_ids = [within_store] if not constrained or within_store in store_ids else [-1]
         rows = self.state.displays(
-            w.get("id"), store_ids or None, bool(sort and sort[0] == "id_DESC"), limit, offset
+            w.get("id"),
+            store_ids or None,
+            bool(sort and sort[0] == "id_DESC"),
+            limit,
+            offset,
+            statuses=w.get("status"),
         )
         return [self.display(d) for d in rows]
 
@@ -285,11 +340,13 @@ class Views:
                 "id": it["id"],
                 "productVariant": (variants or {}).get(it["variant"]["id"])
                 or self.variant(it["variant"]),
+                "display": lambda info: view,
             }
             for it in d["items"]
             if it["variant"]
         ]
-        return {
+        store_id = d["store_id"]
+        view: Row = {
             "id": d["id"],
             "name": d["name"],
             "status": d["status"],
@@ -305,14 +362,37 @@ class Views:
             "tags": [],
             "updatedAt": lambda info, format=None: d["updated_at"],
             "displayItems": items,
-            "_storeId": d["store_id"],
+            "markets": lambda info: [
+                self.market(m) for m in self.state.all("market") if m["storeId"] == store_id
+            ],
+            "product": lambda info: self.product_by_id(d["product_id"]),
+            "productVariants": lambda info: [it["productVariant"] for it in items],
+            "store": lambda info: self.store(store_id),
+            "taxGroup": lambda info: next(
+                (
+                    self.tax_group(g)
+                    for g in self.state.all("tax_group")
+                    if store_id in g.get("defaultInStores", [])
+                ),
+                None,
+            ),
+            "_storeId": store_id,
         }
+        return view
+
+    def product_by_id(self, product_id: int) -> Row | None:
+        rows = self.state.products(None, False, 1, 0, ids=[product_id])
+        return self.product(rows[0]) if rows else None
 
 
 def _display_matches(d: Row, where: Row | None) -> bool:
     if not where:
         return True
-    return _in(d["id"], where.get("id")) and _in(d["_storeId"], where.get("storeId"))
+    return (
+        _in(d["id"], where.get("id"))
+        and _in(d["_storeId"], where.get("storeId"))
+        and _in(d["status"], where.get("status"))
+    )
 
 
 def now() -> str:
@@ -438,11 +518,7 @@ class QueryResolvers:
             "taxGroups": self.lister("tax_group", TAX_GROUP, v.tax_group),
             "markets": self.lister("market", MARKET, v.market),
             "pricelists": self.lister("pricelist", PRICELIST, v.pricelist),
-            "warehouses": self.lister(
-                "warehouse",
-                WAREHOUSE,
-                lambda r: {"id": r["id"], "name": r["name"], "status": r["status"]},
-            ),
+            "warehouses": self.lister("warehouse", WAREHOUSE, v.warehouse),
             "shippingOptions": self.lister("shipping_option", SHIPPING_OPTION, v.shipping_option),
         }
 
@@ -457,7 +533,7 @@ class QueryResolvers:
     def countries(
         self, _root: Any, _info: Any, where: Row | None = None, sort: list[str] | None = None
     ) -> list[Row]:
-        rows = self.state.all("country")
+        rows = [self.views.country_view(r) for r in self.state.all("country")]
         if where and where.get("id"):
             rows = [r for r in rows if r["id"] in where["id"]]
         return rows[::-1] if sort and sort[0].endswith("_DESC") else rows
@@ -488,8 +564,29 @@ class QueryResolvers:
             limit,
             offset,
             by_id=first.startswith("id_"),
+            name=(where or {}).get("name"),
         )
         return [self.views.product(r) for r in rows]
+
+    def display_items(self, _root: Any, _info: Any, where: Row | None = None) -> list[Row]:
+        """`displayItems(where: {id: ...})` (FE:111): items with their display and variant;
+        without a filter, the items of the first page of displays."""
+        ids = (where or {}).get("id")
+        display_ids = self.state.displays_of_items(ids) if ids is not None else None
+        if display_ids == []:
+            return []
+        rows = self.state.displays(display_ids, None, False, len(display_ids or []) or 20, 0)
+        items = [it for d in rows for it in self.views.display(d)["displayItems"]]
+        return [it for it in items if ids is None or it["id"] in ids]
+
+    def counters(self, _root: Any, _info: Any) -> Row:
+        """`counters { products(where: ...) }` (PIM:2531-2533, response PIM:2662-2663)."""
+
+        def products(info: Any, where: Row | None = None) -> int:
+            w = where or {}
+            return self.state.count_products(w.get("status"), w.get("name"))
+
+        return {"products": products}
 
     def product(self, _root: Any, _info: Any, id: int) -> Row | None:
         rows = self.state.products(None, False, 1, 0, ids=[id])

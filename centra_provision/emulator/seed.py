@@ -29,6 +29,9 @@ ALL_PERMISSIONS = (  # every permission the emulator's fields and mutations chec
     "Currency:read",
     "Product:read",
     "Display:read",
+    "Campaign:read",  # PIM:175 permissionsUsed
+    "AllocationRule:read",  # PIM:175
+    "BrickAndMortar:read",  # ERP:851
 )
 EU = frozenset(
     (
@@ -111,21 +114,115 @@ def seed(state: CentraState, products: int = 200, rng_seed: int = 42) -> None:
         state.set_meta("seeded", EPOCH.isoformat())
 
 
+# Continents of the countries a Global-e merchant ships to most; the rest stay null, as
+# Country.continent is nullable (DTC:282-288 selects it).
+CONTINENTS = {
+    **dict.fromkeys(
+        [
+            "AT",
+            "BE",
+            "BG",
+            "CH",
+            "CY",
+            "CZ",
+            "DE",
+            "DK",
+            "EE",
+            "ES",
+            "FI",
+            "FR",
+            "GB",
+            "GR",
+            "HR",
+            "HU",
+            "IE",
+            "IS",
+            "IT",
+            "LT",
+            "LU",
+            "LV",
+            "MT",
+            "NL",
+            "NO",
+            "PL",
+            "PT",
+            "RO",
+            "SE",
+            "SI",
+            "SK",
+        ],
+        "Europe",
+    ),
+    **dict.fromkeys(["US", "CA", "MX"], "North America"),
+    **dict.fromkeys(["AU", "NZ"], "Oceania"),
+    **dict.fromkeys(["CN", "JP", "KR", "SG", "HK", "IN", "AE", "SA", "IL"], "Asia"),
+    **dict.fromkeys(["BR", "AR", "CL"], "South America"),
+    **dict.fromkeys(["ZA", "EG", "NG"], "Africa"),
+}
+# A few states and provinces (Country.states, DTC:286-288; Warehouse.state, ERP:814).
+STATES = {
+    "US": (("California", "CA"), ("Nevada", "NV"), ("New York", "NY"), ("Texas", "TX")),
+    "CA": (("Ontario", "ON"), ("Quebec", "QC"), ("British Columbia", "BC")),
+    "AU": (("New South Wales", "NSW"), ("Victoria", "VIC")),
+}
+
+
+def _states(state: CentraState, codes: list[str]) -> None:
+    for country, states in STATES.items():
+        for name, code in states:
+            state.insert(
+                "country_state",
+                {"name": name, "code": code, "countryId": codes.index(country) + 1},
+            )
+
+
 def _configuration(state: CentraState) -> None:
     state.insert("store", {"name": "Retail", "type": "DIRECT_TO_CONSUMER"})
     state.insert("store", {"name": "Wholesale", "type": "WHOLESALE"})
-    for name in ("Retail Warehouse", "Wholesale Warehouse"):
-        state.insert("warehouse", {"name": name, "status": "ACTIVE"})
     codes = sorted(c.alpha_2 for c in pycountry.countries)
     for code in codes:
         country = pycountry.countries.get(alpha_2=code)
         name = getattr(country, "common_name", None) or country.name  # type: ignore[union-attr]
-        state.insert("country", {"code": code, "name": name, "isEU": code in EU, "continent": None})
+        state.insert(
+            "country",
+            {"code": code, "name": name, "isEU": code in EU, "continent": CONTINENTS.get(code)},
+        )
+    _states(state, codes)
+    for name, at, hidden in (
+        ("Retail Warehouse", "SE", False),
+        ("Wholesale Warehouse", "US", True),
+    ):
+        state.insert(
+            "warehouse",
+            {
+                "name": name,
+                "status": "ACTIVE",
+                "stockOwnership": "THIRD_PARTY",
+                "allocationPolicy": "CHECK_FIRST",
+                "stockMaster": "EXTERNAL",
+                "isHiddenFromStockView": hidden,
+                "isConsignation": False,
+                "threshold": 1,
+                "countryId": codes.index(at) + 1,
+                "stateId": 2 if at == "US" else None,  # Nevada, as in ERP:842-845
+                "zipCode": None,
+            },
+        )
     for code, name, rate, is_base in CURRENCIES:
         state.insert("currency", {"code": code, "name": name, "rate": rate, "isBase": is_base})
     se = codes.index("SE") + 1
     others = [i + 1 for i, c in enumerate(codes) if c != "SE"]
-    state.insert("market", {"name": "Sweden", "storeId": 1, "countries": [se], "comment": None})
+    rule = state.insert("allocation_rule", {"name": "Ship from Retail Warehouse"})
+    state.insert(
+        "market",
+        {
+            "name": "Sweden",
+            "storeId": 1,
+            "countries": [se],
+            "comment": None,
+            "allocationRuleId": rule,
+        },
+    )
     state.insert(
         "market",
         {
@@ -136,6 +233,8 @@ def _configuration(state: CentraState) -> None:
         },
     )
     state.insert("market", {"name": "Wholesale", "storeId": 2, "countries": [], "comment": None})
+    for name, markets in (("Spring sale", [1]), ("Global-e launch", [2])):
+        state.insert("campaign", {"name": name, "marketIds": markets})
     for name, uri in (("Standard", "standard"), ("Express", "express")):
         state.insert(
             "shipping_option",

@@ -137,6 +137,7 @@ class CentraState:
         offset: int,
         ids: list[int] | None = None,
         by_id: bool = False,
+        name: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """One page of products with variants, sizes and displays loaded in four queries,
         ordered by (updated_at, id), or by id alone with `by_id` (ProductSort id_ASC/id_DESC).
@@ -146,9 +147,13 @@ class CentraState:
         a few in flight); the answer is exactly what LIMIT/OFFSET would give, because any
         write to the database forgets every remembered page end."""
         where, params = _where_in(status=statuses or None, id=ids)
+        where, params = _where_name(where, params, name)
         order, cmp = ("DESC", "<") if descending else ("ASC", ">")
+        named = tuple(sorted((name or {}).items()))
         listing = (
-            (tuple(statuses or ()), descending, limit, by_id) if ids is None and limit else None
+            (tuple(statuses or ()), descending, limit, by_id, named)
+            if ids is None and limit
+            else None
         )
         with self.lock:
             start = self._page_end(listing, offset)
@@ -241,6 +246,19 @@ class CentraState:
         for d in displays:
             by_product[d["product_id"]]["displays"].append(d)
 
+    def count_products(self, statuses: list[str] | None, name: dict[str, Any] | None = None) -> int:
+        """`counters { products(where: ...) }` (PIM:2531-2533)."""
+        where, params = _where_name(*_where_in(status=statuses or None), name)
+        with self.lock:
+            row = self.db.execute(f"SELECT COUNT(*) FROM product{where}", params).fetchone()
+        return int(row[0])
+
+    def displays_of_items(self, item_ids: list[int]) -> list[int]:
+        where, params = _where_in(id=item_ids)
+        with self.lock:
+            rows = self.db.execute(f"SELECT DISTINCT display_id FROM display_item{where}", params)
+            return [int(r[0]) for r in rows]
+
     def displays(
         self,
         ids: list[int] | None,
@@ -248,8 +266,11 @@ class CentraState:
         descending: bool,
         limit: int,
         offset: int,
+        statuses: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        where, params = _where_in(id=ids or None, store_id=store_ids or None)
+        where, params = _where_in(
+            id=ids or None, store_id=store_ids or None, status=statuses or None
+        )
         order = "DESC" if descending else "ASC"
         sql = f"SELECT product_id, id FROM display{where} ORDER BY id {order} LIMIT ? OFFSET ?"
         with self.lock:
@@ -264,6 +285,23 @@ class CentraState:
             self._attach_catalog(products)
         found = {d["id"]: d for p in products for d in p["displays"]}
         return [found[r["id"]] for r in rows if r["id"] in found]
+
+
+def _where_name(
+    where: str, params: list[Any], match: dict[str, Any] | None
+) -> tuple[str, list[Any]]:
+    """ProductFilter.name as a StringMatch: `contains` (case-insensitive) and `equals`."""
+    clauses = []
+    if match and match.get("contains") is not None:
+        clauses.append("name LIKE ? ESCAPE '\\'")
+        needle = str(match["contains"]).replace("\\", "\\\\").replace("%", "\\%")
+        params = [*params, "%" + needle.replace("_", "\\_") + "%"]
+    if match and match.get("equals") is not None:
+        clauses.append("name = ?")
+        params = [*params, match["equals"]]
+    if not clauses:
+        return where, params
+    return where + (" AND " if where else " WHERE ") + " AND ".join(clauses), params
 
 
 def _where_in(**columns: list[Any] | None) -> tuple[str, list[Any]]:
