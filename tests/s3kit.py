@@ -67,16 +67,28 @@ class S3:
         self.up = True
 
 
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3]:
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[S3]:
+    """One server per test module (starting one costs most of a second)."""
     server = S3()
-    for name, value in server.env().items():
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server: S3, monkeypatch: pytest.MonkeyPatch) -> Iterator[S3]:
+    """The server, up, with its variables set and a fresh bucket for this test."""
+    if not s3_server.up:
+        s3_server.start()
+    s3_server.bucket = f"ledgers-{uuid.uuid4().hex[:10]}"
+    for name, value in s3_server.env().items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
-    server.create_bucket()
-    yield server
-    server.stop()
+    s3_server.create_bucket()
+    yield s3_server
+    if not s3_server.up:
+        s3_server.start()
 
 
 def runner(tmp: Path, name: str, ledgers: dict[str, str]) -> Path:

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from centra_setup import configure
 from clikit import run
-from s3kit import KEY, REPO, S3, Hooked, hooked_emulator, runner, s3
+from s3kit import KEY, REPO, S3, Hooked, hooked_emulator, runner, s3, s3_server
 
 from centra_provision.engine.backend import VersionConflict, open_backend
 from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.desired import load_desired_state
 
-__all__ = ["s3"]  # the fixture
+__all__ = ["s3", "s3_server"]  # the fixtures
 
 SECRET = "CANARY-shared-order-api-secret-93b7a1"
 TOKEN_ADDRESS = "IntegrationToken/Global-e integration"
@@ -228,3 +228,23 @@ def test_backend_down_mid_apply_then_rerun_converges(
     names = [p["name"] for p in snapshot.all("pricelist")]
     assert names.count("Wholesale SEK") == 1
     assert [o["name"] for o in snapshot.all("shipping_option")].count("GE Express") == 1
+
+
+def test_a_store_that_refuses_is_one_line_and_changes_nothing(
+    s3: S3,
+    centra: tuple[Hooked, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app, _ = centra
+    url = f"s3://no-such-bucket-{s3.bucket}/qa-int.ledger.json"
+    monkeypatch.chdir(runner(tmp_path, "runner-a", {"qa-int": url}))
+    before = app.emulator.backoffice.snapshot()
+    code, out, err = run(["apply", "-e", "qa-int", "--auto-approve"], capsys)
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: ledger store {url}: the bucket does not exist (or this identity cannot see it)\n"
+    )
+    assert app.emulator.backoffice.snapshot() == before
+    assert run(["plan", "-e", "qa-int"], capsys)[0] == 1  # never "no ledger yet"

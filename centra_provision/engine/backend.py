@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -79,6 +80,7 @@ def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split("\n", 1)[0].split())
     for cut in (": <?xml", " <?xml", "Debug source:"):
         text = text.split(cut, 1)[0]
+    text = re.sub(r" in [\d.]+[µm]?s(, after \d+ retries[^-]*)?(?= -|$)", "", text)
     return text.strip().rstrip(":") or type(exc).__name__
 
 
@@ -116,15 +118,21 @@ class ObjectBackend:
         return self._store
 
     def _call(self, what: str, suffix: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """One store request; precondition failures (and a missing object, where the caller
+        expects one may be missing) pass through, every other failure is one line."""
         import obstore.exceptions as oe
 
+        passing: tuple[type[BaseException], ...] = (oe.AlreadyExistsError, oe.PreconditionError)
+        if what != "create":
+            passing += (FileNotFoundError,)
         try:
             return fn(self._open(), self.key + suffix, *args, **kwargs)
-        except (oe.AlreadyExistsError, oe.PreconditionError, FileNotFoundError):
+        except passing:
             raise
         except Exception as exc:
             raise BackendError(
-                f"ledger store {self.url}{suffix}: cannot {what}: {one_line(exc)}"
+                f"ledger store {self.url}{suffix}: cannot {what.replace('create', 'write')}: "
+                f"{one_line(exc)}"
             ) from None
 
     def read(self, suffix: str = "") -> Blob | None:
@@ -133,7 +141,12 @@ class ObjectBackend:
         try:
             result = self._call("read", suffix, obstore.get)
             data = bytes(result.bytes())
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            if "NoSuchBucket" in str(exc) or "ContainerNotFound" in str(exc):
+                raise BackendError(
+                    f"ledger store {self.url}: the bucket does not exist (or this "
+                    "identity cannot see it)"
+                ) from None
             return None
         return Blob(data, str(result.meta.get("e_tag") or hashlib.sha256(data).hexdigest()))
 
@@ -142,7 +155,7 @@ class ObjectBackend:
         import obstore.exceptions as oe
 
         try:
-            put = self._call("write", suffix, obstore.put, data, mode="create")
+            put = self._call("create", suffix, obstore.put, data, mode="create")
         except (oe.AlreadyExistsError, oe.PreconditionError):
             raise AlreadyExists from None
         return str(put.get("e_tag") or "")

@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import socket
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,20 +83,20 @@ def state_lock(location: str | Path, environment: str, operation: str = "apply")
         ) from None
     try:
         yield lock_id
-    finally:
-        _release(location, lock_id)
+    except BaseException:
+        # The first error is the one to report; a store that also fails to release the
+        # lock leaves it for force-unlock, and the next run names it.
+        with contextlib.suppress(BackendError):
+            _release(location, lock_id)
+        raise
+    _release(location, lock_id)
 
 
 def _release(location: str | Path, lock_id: str) -> None:
-    """Delete the lock if it is still ours. A store that fails now leaves it for
-    force-unlock; that is reported unless another error is already on its way out."""
-    try:
-        holder = read_holder(location)
-        if holder is not None and holder.get("id") == lock_id:
-            open_backend(location).delete(SUFFIX)
-    except BackendError:
-        if sys.exc_info()[0] is None:
-            raise
+    """Delete the lock if it is still ours."""
+    holder = read_holder(location)
+    if holder is not None and holder.get("id") == lock_id:
+        open_backend(location).delete(SUFFIX)
 
 
 def _alive_here(holder: dict[str, Any]) -> bool:
