@@ -197,6 +197,14 @@ def plan(
     help="Poll live Centra up to SECONDS for guided steps to be done.",
 )
 @click.option(
+    "--poll-interval",
+    type=click.FloatRange(0.1),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: how often to look at live Centra.",
+)
+@click.option(
     "--runbook",
     "runbook_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -213,6 +221,7 @@ def apply(
     plan_file: Path | None,
     auto_approve: bool,
     wait_seconds: float,
+    poll_interval: float,
     runbook_file: Path | None,
     continue_on_error: bool,
     targets: tuple[str, ...],
@@ -231,14 +240,20 @@ def apply(
     from centra_provision.engine.apply import ApplyOptions, apply_environment
     from centra_provision.engine.plan import Plan
     from centra_provision.render import console_for
+    from centra_provision.render.wait import LiveWaitTable, WaitDisplay, WaitLog
 
     saved = Plan.from_json(_read_json(plan_file)) if plan_file else None
     console = console_for(fmt)
+    display: WaitDisplay | None = None
+    if wait_seconds > 0 and fmt == "text":
+        display = LiveWaitTable() if sys.stdout.isatty() else WaitLog()
     options = ApplyOptions(
         saved_plan=saved,
         auto_approve=auto_approve,
         interactive=sys.stdin.isatty(),
         wait_seconds=wait_seconds,
+        poll_seconds=poll_interval,
+        watcher=display,
         continue_on_error=continue_on_error,
         targets=targets,
         url_override=centra_url,
@@ -249,7 +264,18 @@ def apply(
         console.plan(plan)
         return click.confirm("Apply these changes?", default=False)
 
-    result = apply_environment(manifests, env, options, confirm)
+    try:
+        if display is None:
+            result = apply_environment(manifests, env, options, confirm)
+        else:
+            with display:
+                result = apply_environment(manifests, env, options, confirm)
+    except KeyboardInterrupt:
+        if display is None or not display.rows:
+            raise
+        for line in display.interrupted(env):
+            click.echo(line, err=True)
+        return 130
     if runbook_file is not None and result.runbook is not None:
         runbook_file.write_text(result.runbook.markdown())
     console.apply_result(result)

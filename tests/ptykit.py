@@ -7,7 +7,6 @@ import os
 import pty
 import re
 import select
-import signal
 import struct
 import subprocess
 import sys
@@ -28,12 +27,13 @@ def run_in_pty(
     args: list[str],
     cwd: Path,
     env: dict[str, str],
-    interrupt_when: Callable[[str], bool] | None = None,
+    steps: list[tuple[Callable[[str], bool], Callable[[subprocess.Popen[bytes]], None]]]
+    | None = None,
     timeout: float = 60.0,
 ) -> tuple[int, str]:
     """`provision ARGS` with stdin, stdout and stderr on one pseudo-terminal (120 columns).
-    With `interrupt_when`, SIGINT (Ctrl-C) is sent once the output seen so far satisfies it.
-    Returns the exit code and everything the terminal showed."""
+    `steps` run in order, each once the output seen so far satisfies its condition (change
+    Centra, send a signal). Returns the exit code and everything shown."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     proc = subprocess.Popen(
@@ -47,7 +47,7 @@ def run_in_pty(
     )
     os.close(slave)
     chunks: list[bytes] = []
-    interrupted = interrupt_when is None
+    todo = list(steps or [])
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -60,10 +60,8 @@ def run_in_pty(
                 if not data:
                     break
                 chunks.append(data)
-            seen = plain(b"".join(chunks).decode(errors="replace"))
-            if not interrupted and interrupt_when is not None and interrupt_when(seen):
-                proc.send_signal(signal.SIGINT)
-                interrupted = True
+            if todo and todo[0][0](plain(b"".join(chunks).decode(errors="replace"))):
+                todo.pop(0)[1](proc)
             if proc.poll() is not None and not ready:
                 break
         code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))

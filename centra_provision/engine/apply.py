@@ -23,6 +23,14 @@ from centra_provision.engine.lock import state_lock
 from centra_provision.engine.plan import Plan, ResourceChange
 from centra_provision.engine.planner import PlanSession, load_ledger, prepare
 from centra_provision.engine.snapshot import record_snapshots
+from centra_provision.engine.wait import (
+    VERIFIED,
+    WAITING,
+    WaitRow,
+    WaitWatcher,
+    verified_words,
+    wait_row,
+)
 from centra_provision.errors import (
     EXIT_ERROR,
     EXIT_GUIDED_PENDING,
@@ -63,6 +71,7 @@ class ApplyOptions:
     url_override: str | None = None
     retry: RetryPolicy | None = None
     rate_share: float = DEFAULT_SHARE  # the most of each Centra rate-limit bucket to take
+    watcher: WaitWatcher | None = None  # told how guided resources stand during --wait
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,17 @@ class ApplyResult:
     def summary_line(self) -> str:
         return (
             f"Apply: {self.count(DONE)} done, {self.count(FAILED)} failed, "
-            f"{self.count(PENDING)} pending (guided), {self.count(SKIPPED)} skipped"
+            f"{self.count(PENDING)} pending (guided), {self.count(SKIPPED)} skipped, "
+            f"{len(self.refused)} refused"
         )
+
+    def evidence_line(self) -> str | None:
+        """After --wait: how much of what was recorded Centra actually showed."""
+        verified = sum(o.verified for o in self.outcomes)
+        attested = sum(o.attested for o in self.outcomes)
+        if not verified and not attested:
+            return None
+        return verified_words(verified, attested) + "."
 
     @property
     def exit_code(self) -> int:
@@ -292,14 +310,21 @@ async def _wait_for_guided(
 ) -> None:
     """Poll live Centra until every observed field of the guided changes converged; record
     those resources in the ledger as they do. Resources Centra cannot show at all (tokens)
-    stay pending: only `provision attest` may vouch for them."""
+    stay pending: only `provision attest` may vouch for them. The watcher, if any, hears
+    how every guided resource stands after each look."""
     deadline = time.monotonic() + options.wait_seconds
+    verified: dict[str, WaitRow] = {}
     while True:
         plan, live = await session.plan()
         by_address = {c.address: c for c in plan.changes}
+        rows = []
         for i, outcome in enumerate(outcomes):
             change = by_address.get(outcome.address)
-            if outcome.outcome != PENDING or change is None:
+            if outcome.executor != "guided" or outcome.outcome not in (PENDING, DONE):
+                continue
+            if outcome.outcome == DONE or change is None:
+                if outcome.address in verified:
+                    rows.append(verified[outcome.address])
                 continue
             observed = [f for f in change.fields if f.observed]
             if (
@@ -316,9 +341,22 @@ async def _wait_for_guided(
                     executor="guided",
                     phase="verified",
                 )
+                row = wait_row(outcome.address, change, VERIFIED)
+                verified[outcome.address] = row
                 outcomes[i] = StepOutcome(
-                    outcome.address, outcome.action, "guided", DONE, "verified in live Centra"
+                    outcome.address,
+                    outcome.action,
+                    "guided",
+                    DONE,
+                    row.describe(),
+                    verified=row.observed,
+                    attested=row.write_only,
                 )
+                rows.append(row)
+            else:
+                rows.append(wait_row(outcome.address, change, WAITING))
+        if options.watcher is not None:
+            options.watcher.update(rows)
         if not any(
             o.outcome == PENDING
             for o in outcomes
@@ -374,6 +412,8 @@ def apply_environment(
         )
         if steps and options.wait_seconds > 0:
             await _wait_for_guided(session, outcomes, options, journal)
+            if runbook is not None:
+                runbook = runbook.only({o.address for o in outcomes if o.outcome == PENDING})
         final, live = await session.plan()
         _snapshot_converged(session, final, live, "apply")
         return ApplyResult(plan, tuple(outcomes), runbook, final, refused)

@@ -16,3 +16,5 @@ class StepOutcome:
     outcome: str
     message: str = ""
     warnings: tuple[str, ...] = ()  # Centra's userWarnings: the change was made, but note these
+    verified: int = 0  # --wait: fields live Centra showed matching
+    attested: int = 0  # --wait: write-only fields recorded on the word of whoever did the step

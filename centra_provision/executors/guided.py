@@ -49,6 +49,13 @@ class Runbook:
     centra_domain: str
     steps: tuple[RunbookStep, ...]
 
+    def only(self, addresses: set[str]) -> Runbook:
+        """The runbook for what is still pending (after --wait verified the rest)."""
+        steps = tuple(s for s in self.steps if s.address in addresses or s.done)
+        return Runbook(
+            self.environment, self.globale_env, self.merchant_id, self.centra_domain, steps
+        )
+
     @property
     def done(self) -> tuple[RunbookStep, ...]:
         return tuple(s for s in self.steps if s.done)

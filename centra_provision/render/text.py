@@ -133,6 +133,9 @@ class TextConsole:
             lines += ["", st("Guided steps for Centra's back office:", bold=True)]
             lines.append(result.runbook.text())
         lines += ["", st(result.summary_line(), bold=True)]
+        evidence = result.evidence_line()
+        if evidence:
+            lines.append(f"Waited for the back office: {evidence}")
         if result.final.has_changes:
             names = ", ".join(c.address for c in result.final.pending)
             lines.append(f"Not converged: {len(result.final.pending)} change(s) remain ({names}).")
