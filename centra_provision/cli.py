@@ -540,34 +540,26 @@ def _export_interrupted(env: str, options: Any, pages: int, rows: int) -> str:
 @click.argument("env_a")
 @click.argument("env_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def diff_env(manifests: Path, env_a: str, env_b: str, fmt: str) -> int:
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also show the differences the bases declare as expected (expectedDifferences).",
+)
+def diff_env(manifests: Path, env_a: str, env_b: str, fmt: str, show_all: bool) -> int:
     """Show where two environments' desired configuration differs.
 
-    Hosts, merchant ids, domains and secret references are expected to differ; anything else
-    is flagged as a possible promotion mistake (exit 2).
+    A resource only one environment has is one line. Differences a base declares as expected
+    (`expectedDifferences`: hosts, merchant ids, endpoints, secret references) are hidden
+    unless --all; anything else is flagged as a possible promotion mistake (exit 2).
     """
-    import json
-    from dataclasses import asdict
-
     from centra_provision.engine.envdiff import diff_environments
-    from centra_provision.render.plan_text import value
+    from centra_provision.render.envdiff import envdiff_json, envdiff_text
 
-    diffs = diff_environments(manifests, env_a, env_b)
-    if fmt == "json":
-        click.echo(json.dumps([asdict(d) for d in diffs], indent=2, default=str))
-    else:
-        for d in diffs:
-            flag = "expected " if d.expected else "CHECK    "
-            click.echo(
-                f"{flag} {d.path}\n           {env_a}: {value(d.a)}\n"
-                f"           {env_b}: {value(d.b)}"
-            )
-        surprising = sum(not d.expected for d in diffs)
-        click.echo(
-            f"{len(diffs)} differences, {surprising} possible promotion mistake"
-            f"{'s' if surprising != 1 else ''}"
-        )
-    return EXIT_CHANGES if any(not d.expected for d in diffs) else 0
+    diff = diff_environments(manifests, env_a, env_b)
+    render = envdiff_json if fmt == "json" else envdiff_text
+    click.echo(render(diff, show_all), nl=False)
+    return EXIT_CHANGES if diff.surprising else 0
 
 
 @cli.command()

@@ -195,24 +195,6 @@ def test_envs_for_ci_matrices(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
-def test_diff_env(capsys: pytest.CaptureFixture[str]) -> None:
-    root = str(REPO / "manifests")
-    code, out, _ = run(["diff-env", "qa-int", "prod", "--manifests", root], capsys)
-    assert code == 0 and out.rstrip().endswith("8 differences, 0 possible promotion mistakes")
-    code, out, _ = run(
-        ["diff-env", "local", "qa-int", "--manifests", root, "--format", "json"], capsys
-    )
-    diffs = {d["path"]: d for d in json.loads(out)}
-    assert code == 2
-    assert diffs["ShippingOption/GE Express.uri"] == {
-        "path": "ShippingOption/GE Express.uri",
-        "a": "ge-express",
-        "b": None,
-        "expected": False,
-    }
-    assert diffs["Environment/centra.url"]["expected"] is True
-
-
 @pytest.mark.parametrize(
     ("env", "host", "merchant"),
     [("qa-int", "intgepi.bglobale.com", 1808), ("prod", "gepi.global-e.com", 999999)],

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from centra_provision.engine.paths import Segments, comparable, differing, get, leaves, render
+from centra_provision.engine.paths import changed_leaves, render
 from centra_provision.engine.plan import FieldChange, Plan, ResourceChange
 from centra_provision.engine.planner import PlanOptions, plan_with_live
 from centra_provision.engine.snapshot import shown
@@ -111,26 +111,15 @@ def drift_item(change: ResourceChange, unmanaged: tuple[UnmanagedChange, ...] = 
     return DriftItem(change.address, f"differs in {reason}" if reason else "", fields, unmanaged)
 
 
-def _is_value(v: Any) -> bool:
-    return not isinstance(v, dict) or not v
-
-
 def since_snapshot(
     was: dict[str, Any], now: dict[str, Any], declared: set[str], since: str
 ) -> dict[str, UnmanagedChange]:
-    """Fields outside `declared` that differ between the snapshot and the live read, leaf by
-    leaf (an element added is its `elements.<key>.desc`), by deepdiff."""
+    """Fields outside `declared` that differ between the snapshot and the live read."""
     found: dict[str, UnmanagedChange] = {}
-    for prefix in sorted(differing(was, now)):
-        paths: set[Segments] = {p for p, _ in leaves(get(was, prefix), prefix)}
-        paths |= {p for p, _ in leaves(get(now, prefix), prefix)}
-        for segments in sorted(paths):
-            before, after = get(was, segments), get(now, segments)
-            path = render(segments)
-            if path in declared or not (_is_value(before) and _is_value(after)):
-                continue
-            if comparable(before) != comparable(after) or prefix == segments:
-                found[path] = UnmanagedChange(path, before, after, since)
+    for segments, before, after in changed_leaves(was, now):
+        path = render(segments)
+        if path not in declared:
+            found[path] = UnmanagedChange(path, before, after, since)
     return found
 
 

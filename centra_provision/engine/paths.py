@@ -20,7 +20,7 @@ Segments = tuple[str, ...]
 # Lists the manifests key by name (a rule is found by its name, wherever it stands).
 KEYED = frozenset({"rules"})
 # Lists that mean a set: order carries no meaning, only membership does.
-SETS = frozenset({"countries", "defaultInStores", "stores", "markets"})
+SETS = frozenset({"countries", "allExcept", "defaultInStores", "stores", "markets"})
 
 _TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
 
@@ -104,3 +104,25 @@ def leaves(tree: Any, prefix: Segments = ()) -> Iterator[tuple[Segments, Any]]:
             yield from leaves(value, (*prefix, str(key)))
     else:
         yield prefix, tree
+
+
+def _is_value(v: Any) -> bool:
+    return not isinstance(v, Mapping) or not v
+
+
+def changed_leaves(a: Any, b: Any) -> list[tuple[Segments, Any, Any]]:
+    """Where two trees differ, leaf by leaf (a map only one side has is each of its leaves:
+    an element added is its `elements.<key>.desc`), with each side's value (None: absent)."""
+    found: dict[Segments, tuple[Any, Any]] = {}
+    for prefix in differing(a, b):
+        paths = {p for p, _ in leaves(get(a, prefix), prefix)}
+        paths |= {p for p, _ in leaves(get(b, prefix), prefix)}
+        for segments in paths:
+            va, vb = get(a, segments), get(b, segments)
+            if (
+                _is_value(va)
+                and _is_value(vb)
+                and (segments == prefix or comparable(va) != comparable(vb))
+            ):
+                found[segments] = (va, vb)
+    return [(s, *found[s]) for s in sorted(found)]

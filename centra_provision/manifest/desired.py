@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class DesiredState:
 
     environment: EnvironmentConfig
     resources: tuple[Resource, ...]
+    # diff-env's expected differences declared by the bases: path pattern -> reason
+    expected_differences: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -80,7 +83,7 @@ def load_desired_state(root: Path, name: str) -> DesiredState:
     diags.extend(_semantic(env, resources))
     if diags:
         raise ManifestError(diags)
-    return DesiredState(env, tuple(resources))
+    return DesiredState(env, tuple(resources), expected_differences(bases))
 
 
 def _other_layer_errors(root: Path, env_doc: SourceDocument, env_layer: Any) -> list[Diagnostic]:
@@ -103,6 +106,17 @@ def _other_layer_errors(root: Path, env_doc: SourceDocument, env_layer: Any) -> 
         if doc.data.get("kind") != "Environment":
             _typed(substitution.apply(doc), diags)
     return diags
+
+
+def expected_differences(layers: list[Any]) -> dict[str, str | None]:
+    """`expectedDifferences` of the included bases: path pattern -> reason (for diff-env)."""
+    out: dict[str, str | None] = {}
+    for layer in layers:
+        for doc in layer.documents:
+            if doc.data.get("kind") == "Base":
+                for item in (doc.data.get("spec") or {}).get("expectedDifferences") or []:
+                    out[str(item["path"])] = item.get("reason")
+    return out
 
 
 def _typed(doc: SourceDocument, diags: list[Diagnostic]) -> Resource | None:
