@@ -131,7 +131,10 @@ def test_local_key_file_binding_and_edits(
     key_file.write_text("f" * 64)
     code, _, err = run(["plan", "-e", "local", "--detailed-exitcode"], capsys)
     assert code == 1 and "was written with another key" in err
-    key_file.write_text(key)
+    key_file.unlink()
+    code, _, err = run(["plan", "-e", "local"], capsys)
+    assert code == 1 and f"its key file {key_file.relative_to(workdir)} does not" in err
+    assert not key_file.exists()  # never silently replaced by a new key
     monkeypatch.setenv("PROVISION_LEDGER_KEY", key)  # the same key, from the environment
     assert run(["plan", "-e", "local", "--detailed-exitcode"], capsys)[0] == 0
 

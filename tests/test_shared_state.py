@@ -248,3 +248,17 @@ def test_a_store_that_refuses_is_one_line_and_changes_nothing(
     )
     assert app.emulator.backoffice.snapshot() == before
     assert run(["plan", "-e", "qa-int"], capsys)[0] == 1  # never "no ledger yet"
+
+
+def test_plain_http_only_to_a_loopback_store(
+    s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PROVISION_LEDGER_KEY", KEY)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://s3.internal.example:9000")
+    monkeypatch.chdir(runner(tmp_path, "runner-a", {"qa-int": s3.url("qa-int.ledger.json")}))
+    code, _, err = run(["plan", "-e", "qa-int"], capsys)
+    assert (code, err) == (
+        1,
+        "error: AWS_ALLOW_HTTP is set but the S3 endpoint http://s3.internal.example:9000 is "
+        "not on loopback; plain http:// is allowed only for a loopback endpoint\n",
+    )

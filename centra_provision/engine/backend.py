@@ -125,8 +125,9 @@ class ObjectBackend:
         passing: tuple[type[BaseException], ...] = (oe.AlreadyExistsError, oe.PreconditionError)
         if what != "create":
             passing += (FileNotFoundError,)
+        store = self._open()
         try:
-            return fn(self._open(), self.key + suffix, *args, **kwargs)
+            return fn(store, self.key + suffix, *args, **kwargs)
         except passing:
             raise
         except Exception as exc:

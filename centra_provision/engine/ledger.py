@@ -101,9 +101,9 @@ def key_file_for(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".json") + ".key")
 
 
-def ledger_secret(backend: Backend) -> bytes:
-    """The ledger key: `PROVISION_LEDGER_KEY`, or (local ledgers only) a generated key kept
-    in a 0600 file beside the ledger. Never stored in the ledger itself."""
+def ledger_secret(backend: Backend, ledger_exists: bool = False) -> bytes:
+    """The ledger key: `PROVISION_LEDGER_KEY`, or (local ledgers only) a key kept in a 0600
+    file beside the ledger, generated with the ledger. Never stored in the ledger itself."""
     value = os.environ.get(KEY_ENV)
     if value:
         return value.encode()
@@ -114,13 +114,20 @@ def ledger_secret(backend: Backend) -> bytes:
         )
     key_file = key_file_for(Path(backend.url))
     try:
+        return key_file.read_text().strip().encode()
+    except FileNotFoundError:
+        if ledger_exists:
+            raise LedgerKeyError(
+                f"ledger {backend.url} exists but its key file {key_file} does not: restore "
+                f"it, or set {KEY_ENV} to the key the ledger was written with"
+            ) from None
+    except OSError as exc:
+        raise LedgerKeyError(f"ledger key file {key_file}: {exc.strerror}") from None
+    try:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        try:
-            return key_file.read_text().strip().encode()
-        except OSError as exc:
-            raise LedgerKeyError(f"ledger key file {key_file}: {exc.strerror}") from None
+    except FileExistsError:  # another process made it a moment ago
+        return key_file.read_text().strip().encode()
     except OSError as exc:
         raise LedgerKeyError(f"ledger key file {key_file}: {exc.strerror}") from None
     generated = secrets.token_hex(32)
@@ -165,8 +172,10 @@ class Ledger:
     def load(cls, location: str | Path, environment: str, centra_url: str | None = None) -> Ledger:
         """The ledger at `location` (checked: format, binding, key), or an empty one."""
         backend = open_backend(location)
-        secret = ledger_secret(backend)
+        if backend.remote:
+            ledger_secret(backend)  # refuse before touching the store
         blob = backend.read()
+        secret = ledger_secret(backend, blob is not None)
         shown = backend.url
         if blob is None:
             salt = hashlib.sha256(f"{environment}\n{shown}".encode()).hexdigest()[:32]
