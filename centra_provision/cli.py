@@ -9,6 +9,7 @@ unless PROVISION_DEBUG is set).
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ import click
 
 from centra_provision import __version__
 from centra_provision.emulator.limits import PLANS, RETRY_AFTER_FORMS
-from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError
+from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -826,15 +827,18 @@ def emulator_serve(
     from centra_provision.emulator.faults import Faults
     from centra_provision.emulator.serve import serve
 
-    serve(
-        port,
-        state_file,
-        products,
-        Faults(latency_ms=latency_ms, retry_after_form=retry_after_form),
-        requests_per_10s,
-        mutations_per_10s,
-        rate_plan,
-    )
+    try:
+        serve(
+            port,
+            state_file,
+            products,
+            Faults(latency_ms=latency_ms, retry_after_form=retry_after_form),
+            requests_per_10s,
+            mutations_per_10s,
+            rate_plan,
+        )
+    except sqlite3.Error as exc:  # a state file that is not the emulator's, or not writable
+        raise UsageError(f"cannot use emulator state file {state_file}: {exc}") from None
     return 0
 
 

@@ -9,6 +9,33 @@ from urllib.parse import urlsplit
 PINNED_HOSTS_ENV = "PROVISION_CENTRA_HOSTS"
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be used as an endpoint, or None. `urlsplit` raises on `http://[::1`
+    and on a port that is not a number; user info (`user:pass@host`) would put a credential
+    in manifests, logs and plan headers, so it is refused too. Never repeats the URL."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError as exc:
+        return f"is malformed ({exc})"
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return "contains whitespace or a control character"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry user info (user:password@); tokens come from tokenEnv"
+    if not host:
+        return "has no host"
+    return None
+
+
+def host_of(url: str) -> str:
+    """The URL's host, lower-case, or '' when the URL is malformed."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def is_loopback(host: str) -> bool:
     """Loopback hosts are the only ones where plain http:// is acceptable."""
     if host == "localhost":
@@ -40,7 +67,7 @@ def unpinned_host(url: str) -> str | None:
     Set outside the manifests, so a pull request that edits `centra.url` cannot send the
     token (or the Order API secret) anywhere else."""
     allowed = pinned_hosts()
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    host = host_of(url).rstrip(".")
     if allowed is None or host in allowed:
         return None
     return host or url

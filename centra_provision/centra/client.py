@@ -24,6 +24,7 @@ import httpx
 from centra_provision.centra.operations import load, text
 from centra_provision.centra.ratelimit import ClientRateLimiter
 from centra_provision.centra.retry_after import resume_at
+from centra_provision.centra.transport import CONNECT_ATTEMPTS, classify, path_hint, printable
 from centra_provision.errors import (
     CentraAuthError,
     CentraGraphQLError,
@@ -32,7 +33,7 @@ from centra_provision.errors import (
     OutcomeUnknown,
     UsageError,
 )
-from centra_provision.urls import is_loopback
+from centra_provision.urls import is_loopback, url_problem
 
 log = logging.getLogger("centra_provision.centra")
 
@@ -64,6 +65,9 @@ class RequestCount:
 
 
 def check_url(url: str) -> None:
+    problem = url_problem(url)
+    if problem is not None:  # the URL is not repeated: it may hold a password
+        raise UsageError(f"refusing the Centra URL: it {problem}")
     parts = urlsplit(url)
     if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
         return
@@ -93,7 +97,12 @@ class CentraClient:
         self.retry = retry or RetryPolicy()
         self.count = RequestCount()
         self._rng = random.Random(seed)
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, verify=True)
+        # Proxy variables are for reaching the internet: a loopback URL through HTTP_PROXY
+        # would hand the token to the proxy in clear.
+        loopback = is_loopback(urlsplit(url).hostname or "")
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=timeout, verify=True, trust_env=not loopback
+        )
 
     def _refused(self) -> str:
         if not self.token_source:
@@ -132,10 +141,8 @@ class CentraClient:
             is_mutation,
             operation_name,
         )
-        errors = body.get("errors") or []
-        denied = [
-            e for e in errors if (e.get("extensions") or {}).get("category") == "authorization"
-        ]
+        errors = _error_list(body.get("errors"))
+        denied = [e for e in errors if _category(e) == "authorization"]
         if denied and not tolerate_authorization:
             raise CentraPermissionError(
                 [_permission_of(e) for e in denied], [_path_of(e) for e in denied]
@@ -144,7 +151,7 @@ class CentraClient:
         if others:
             raise CentraGraphQLError(
                 f"Centra answered {operation_name or 'the request'} with: "
-                + "; ".join(str(e.get("message", e)) for e in others[:3])
+                + "; ".join(_message_of(e) for e in others[:3])
             )
         data = body.get("data")
         if not isinstance(data, dict):
@@ -173,12 +180,13 @@ class CentraClient:
                     },
                 )
             except httpx.TransportError as exc:
-                if is_mutation and not isinstance(exc, httpx.ConnectError):
+                failure = self._failure(exc)
+                if is_mutation and not failure.connect:
                     raise OutcomeUnknown(
-                        f"{name or 'mutation'}: {transport_reason(exc)} after "
+                        f"{name or 'mutation'}: {failure.reason} after "
                         "sending; re-read before retrying"
                     ) from None
-                delay = self._next_delay(attempt, started, None, transport_reason(exc))
+                delay = self._next_delay(attempt, started, None, failure.reason, failure.limit)
             else:
                 status = response.status_code
                 if status == 403:
@@ -193,7 +201,7 @@ class CentraClient:
                         attempt, started, response.headers.get("Retry-After"), f"HTTP {status}"
                     )
                 else:
-                    body = _json_body(response, name)
+                    body = _json_body(response, name, self.url)
                     self.limiter.settle(name, drawn, _complexity_of(body))
                     return body
             self.limiter.settle(name, drawn, None)
@@ -202,14 +210,29 @@ class CentraClient:
             log.debug("retrying %s in %.2fs", name or "request", delay)
             await asyncio.sleep(delay)
 
+    def _failure(self, exc: httpx.TransportError) -> _Failure:
+        """A transport failure classified; a certificate that does not verify ends the run
+        at once (retrying cannot help), failures to connect are retried fewer times."""
+        failure = classify(exc, self.url)
+        if failure.final:
+            raise CentraUnavailable(f"Centra at {self.url}: {failure.reason}") from None
+        limit = CONNECT_ATTEMPTS if failure.connect else None
+        return _Failure(failure.reason, failure.connect, limit)
+
     def _next_delay(
-        self, attempt: int, started: float, retry_after: str | None, reason: str
+        self,
+        attempt: int,
+        started: float,
+        retry_after: str | None,
+        reason: str,
+        attempts: int | None = None,
     ) -> float:
         """How long to wait before the next attempt: until the moment a Retry-After names
         (Centra sends the timestamp to resume at, RATE:13), else jittered backoff; an error
-        when the attempts or the time budget would run out first."""
+        when the attempts (`attempts`, else the policy's) or the time budget would run out
+        first."""
         spent = time.monotonic() - started
-        if attempt + 1 >= self.retry.attempts:
+        if attempt + 1 >= min(self.retry.attempts, attempts or self.retry.attempts):
             raise CentraUnavailable(
                 f"Centra at {self.url} kept failing ({reason}) after "
                 f"{attempt + 1} attempts in {spent:.1f}s"
@@ -263,50 +286,69 @@ class CentraClient:
                     f"HTTP {response.status_code}",
                 )
             except httpx.TransportError as exc:
-                delay = self._next_delay(attempt, started, None, transport_reason(exc))
+                failure = self._failure(exc)
+                delay = self._next_delay(attempt, started, None, failure.reason, failure.limit)
             attempt += 1
             self.count.retried += 1
             await asyncio.sleep(delay)
 
 
-def transport_reason(exc: httpx.TransportError) -> str:
-    """What went wrong on the wire, in a user's words: a peer that drops a connection shows
-    up as whichever exception the transport noticed first (reset, incomplete body, EOF)."""
-    if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    return "connection dropped"
+@dataclass(frozen=True)
+class _Failure:
+    reason: str
+    connect: bool
+    limit: int | None
 
 
-def _json_body(response: httpx.Response, name: str | None) -> dict[str, Any]:
+def _json_body(response: httpx.Response, name: str | None, url: str = "") -> dict[str, Any]:
+    what = name or "the request"
     try:
         body = response.json()
     except ValueError:
         raise CentraGraphQLError(
-            f"Centra answered {name or 'the request'} with HTTP {response.status_code} and no JSON"
+            f"Centra answered {what} with HTTP {response.status_code} and no JSON" + path_hint(url)
         ) from None
     if not isinstance(body, dict):
-        raise CentraGraphQLError(f"Centra answered {name or 'the request'} with non-object JSON")
+        raise CentraGraphQLError(f"Centra answered {what} with non-object JSON" + path_hint(url))
     if response.status_code >= 400 and not body.get("errors"):
-        raise CentraGraphQLError(
-            f"Centra answered {name or 'the request'} with HTTP {response.status_code}"
-        )
+        hint = path_hint(url) if response.status_code in (404, 405) else ""
+        raise CentraGraphQLError(f"Centra answered {what} with HTTP {response.status_code}{hint}")
     return body
+
+
+def _error_list(errors: Any) -> list[dict[str, Any]]:
+    """`errors[]` as mappings: a malformed entry (a bare string) becomes its message."""
+    if not errors:
+        return []
+    items = errors if isinstance(errors, list) else [errors]
+    return [e if isinstance(e, dict) else {"message": e} for e in items]
+
+
+def _category(error: dict[str, Any]) -> Any:
+    ext = error.get("extensions")
+    return ext.get("category") if isinstance(ext, dict) else None
+
+
+def _message_of(error: dict[str, Any]) -> str:
+    """A GraphQL error's message as printable text (server text is data, not escapes)."""
+    return printable(error.get("message", error))
 
 
 def _complexity_of(body: dict[str, Any]) -> float | None:
     """What Centra charged for a request (`extensions.complexity`, RATE:12)."""
-    value = (body.get("extensions") or {}).get("complexity")
+    ext = body.get("extensions")
+    value = ext.get("complexity") if isinstance(ext, dict) else None
     return float(value) if isinstance(value, int | float) and value >= 0 else None
 
 
 def _permission_of(error: dict[str, Any]) -> str:
-    ext = error.get("extensions") or {}
-    if isinstance(ext.get("permission"), str):
-        return str(ext["permission"])
-    return str(error.get("message", "unknown permission"))
+    ext = error.get("extensions")
+    if isinstance(ext, dict) and isinstance(ext.get("permission"), str):
+        return printable(ext["permission"], 100)
+    return printable(error.get("message", "unknown permission"))
 
 
 def _path_of(error: dict[str, Any]) -> str:
-    return ".".join(str(p) for p in error.get("path") or [] if not isinstance(p, int)) or "?"
+    path = error.get("path")
+    parts = path if isinstance(path, list) else []
+    return printable(".".join(str(p) for p in parts if not isinstance(p, int)) or "?", 200)

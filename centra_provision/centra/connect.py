@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import DEFAULT_SHARE, ClientRateLimiter
-from centra_provision.errors import CentraAuthError, UsageError
+from centra_provision.errors import CentraAuthError, CentraUnavailable, UsageError
 from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.urls import PINNED_HOSTS_ENV, pinned_hosts, unpinned_host
 
@@ -59,6 +62,48 @@ def endpoint(env: EnvironmentConfig, cli_url: str | None = None) -> tuple[str | 
     return url, source
 
 
+def open_embedded(state: Path, env: EnvironmentConfig) -> Any:
+    """The embedded emulator on its state file; a state folder that cannot be written or a
+    file that is not the emulator's database is one line naming the file."""
+    from centra_provision.emulator.app import Emulator
+
+    try:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        return Emulator(
+            str(state), env.embedded_products, env.rate_limits.requests, env.rate_limits.mutations
+        )
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(_state_problem(state, exc)) from None
+
+
+def _state_problem(state: Path, exc: BaseException) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return (
+        f"cannot use the embedded emulator's state file {os.path.relpath(state)}: {reason} "
+        "(is .provision/ writable, and the file the emulator's own?)"
+    )
+
+
+class _StateGuard(httpx.AsyncBaseTransport):
+    """The in-process transport, with state-file failures mid-run (a read-only or full
+    disk) as one-line errors instead of sqlite3 tracebacks."""
+
+    def __init__(self, emulator: Any, state: Path) -> None:
+        from centra_provision.emulator.app import InProcessTransport
+
+        self.inner = InProcessTransport(emulator)
+        self.state = state
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except (OSError, sqlite3.Error) as exc:
+            raise CentraUnavailable(_state_problem(self.state, exc)) from None
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 @asynccontextmanager
 async def open_centra(
     env: EnvironmentConfig,
@@ -77,18 +122,13 @@ async def open_centra(
     )
     url, source = endpoint(env, url_override)
     if url is None:
-        from centra_provision.emulator.app import Emulator, InProcessTransport
-
         state = repo_root / (env.embedded_state or ".provision/local-centra.sqlite")
-        state.parent.mkdir(parents=True, exist_ok=True)
-        emulator = Emulator(
-            str(state), env.embedded_products, env.rate_limits.requests, env.rate_limits.mutations
-        )
+        emulator = open_embedded(state, env)
         token = os.environ.get(env.token_env) or emulator.admin_token
         client = CentraClient(
             EMBEDDED_URL,
             token,
-            transport=InProcessTransport(emulator),
+            transport=_StateGuard(emulator, state),
             limiter=limiter,
             retry=retry,
             token_source=env.token_env if os.environ.get(env.token_env) else "",

@@ -27,6 +27,7 @@ from graphql import (
 
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
+from centra_provision.centra.transport import printable
 from centra_provision.errors import CapabilityError
 
 # Reference name of the list query for each type the tool reads.
@@ -92,7 +93,7 @@ class Capabilities:
         if errors:
             raise CapabilityError(
                 "the live Centra schema cannot answer what the tool needs to read: "
-                + "; ".join(e.message for e in errors[:3])
+                + "; ".join(printable(e.message) for e in errors[:3])
             )
         self.validated.add(digest)
         self.save()
@@ -138,7 +139,13 @@ def schema_hash(introspection: dict[str, Any]) -> str:
 
 def capabilities_from(introspection: dict[str, Any]) -> Capabilities:
     caps = Capabilities(schema_hash(introspection), introspection=introspection)
-    schema = caps.schema
+    try:
+        schema = caps.schema
+    except Exception as exc:  # graphql-core raises TypeError, KeyError, GraphQLError... on junk
+        raise CapabilityError(
+            "Centra's introspection reply is not a GraphQL schema "
+            f"({printable(exc, 200)}): is the URL Centra's Integration API?"
+        ) from None
     if schema.query_type is not None:
         for name, fld in schema.query_type.fields.items():
             named, is_list = _unwrap(fld.type)

@@ -259,7 +259,7 @@ class Emulator:
                 and (settings.get("uri") == uri)
             ):
                 given = request.headers.get("api-authorization", "")
-                if not given or not hmac.compare_digest(given, str(settings.get("secretKey", ""))):
+                if not self.state.secret_matches(settings.get("secretKey"), given):
                     return JSONResponse({"status": "no", "msg": "Unauthorized"}, 401)
                 if not allows_orders(settings.get("allowedEndpoints", "all")):
                     return JSONResponse({"status": "Not Allowed"}, 403)

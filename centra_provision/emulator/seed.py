@@ -104,13 +104,13 @@ def create_token(
 def seed(state: CentraState, products: int = 200, rng_seed: int = 42) -> None:
     """Fill an empty state once; a seeded state is left alone."""
     if state.get_meta("seeded"):
+        if state.get_meta("admin_token") is None:
+            _session_credentials(state)
         return
     with state.transaction():
         _configuration(state)
         _catalog(state, products, random.Random(rng_seed))
-        _, token = create_token(state, "emulator admin", list(ALL_PERMISSIONS))
-        state.set_meta("admin_token", token)
-        state.set_meta("backoffice_password", secrets.token_urlsafe(16))
+        _session_credentials(state)
         state.set_meta("seeded", EPOCH.isoformat())
 
 
@@ -174,6 +174,15 @@ def _states(state: CentraState, codes: list[str]) -> None:
                 "country_state",
                 {"name": name, "code": code, "countryId": codes.index(country) + 1},
             )
+
+
+def _session_credentials(state: CentraState) -> None:
+    """An admin token and back-office password for this process. The state keeps only the
+    token's digest and never the password, so each process that opens a state file gets
+    its own (printed by `emulator serve`)."""
+    _, token = create_token(state, "emulator admin", list(ALL_PERMISSIONS))
+    state.set_meta("admin_token", token)
+    state.set_meta("backoffice_password", secrets.token_urlsafe(16))
 
 
 def _configuration(state: CentraState) -> None:

@@ -9,7 +9,11 @@ kept in indexed tables.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -43,17 +47,30 @@ CREATE INDEX IF NOT EXISTS display_item_display ON display_item (display_id);
 """
 
 
+# Credentials the emulator hands out but never writes down: a state file (and its WAL)
+# holds only digests, so a copied or world-readable file gives nobody access.
+SESSION_META = frozenset({"admin_token", "backoffice_password"})
+SECRET_FIELDS = ("secretKey",)
+SEALED = "hmac-sha256:"
+
+
 class CentraState:
     """All state of one emulated Centra instance."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self.lock = threading.RLock()
+        if path != ":memory:":
+            _private_file(path)
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.chmod(path + suffix, 0o600)
         self.db.executescript(SCHEMA)
+        self._session: dict[str, str] = {}
         # (listing, rows before) -> (updated_at, id) of the row that ends there
         self._cursors: dict[tuple[Any, ...], tuple[str, int]] = {}
         self._cursor_generation = -1
@@ -74,13 +91,51 @@ class CentraState:
                 raise
             self.db.execute("COMMIT")
 
+    # secrets ----------------------------------------------------------------
+    def _secret_key(self) -> bytes:
+        """The key of this state's digests (random per state; a digest is useless elsewhere)."""
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'digest_key'").fetchone()
+            if row is None:
+                key = secrets.token_hex(32)
+                self.db.execute("INSERT INTO meta VALUES ('digest_key', ?)", (key,))
+                return bytes.fromhex(key)
+        return bytes.fromhex(str(row["value"]))
+
+    def seal(self, secret: str) -> str:
+        """What is stored for a plugin secret: a keyed digest, enough to compare against."""
+        mac = hmac.new(self._secret_key(), secret.encode(), hashlib.sha256).hexdigest()
+        return SEALED + mac
+
+    def secret_matches(self, stored: Any, given: str) -> bool:
+        """Whether `given` is the secret whose digest is `stored` (constant time)."""
+        if not isinstance(stored, str) or not stored.startswith(SEALED) or not given:
+            return False
+        return hmac.compare_digest(stored, self.seal(given))
+
+    def _sealed(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        settings = body.get("settings")
+        if kind != "plugin" or not isinstance(settings, dict):
+            return body
+        sealed = dict(settings)
+        for name in SECRET_FIELDS:
+            value = sealed.get(name)
+            if isinstance(value, str) and value and not value.startswith(SEALED):
+                sealed[name] = self.seal(value)
+        return {**body, "settings": sealed}
+
     # meta -----------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
+        if key in SESSION_META:
+            return self._session.get(key)
         with self.lock:
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row["value"]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
+        if key in SESSION_META:  # kept in memory for this process only
+            self._session[key] = value
+            return
         with self.lock:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
@@ -105,14 +160,14 @@ class CentraState:
                 "SELECT COALESCE(MAX(id), 0) + 1 AS next FROM objects WHERE kind = ?", (kind,)
             ).fetchone()
             obj_id = int(row["next"])
-            body = {k: v for k, v in data.items() if k != "id"}
+            body = self._sealed(kind, {k: v for k, v in data.items() if k != "id"})
             self.db.execute(
                 "INSERT INTO objects VALUES (?, ?, ?)", (kind, obj_id, json.dumps(body))
             )
         return obj_id
 
     def put(self, kind: str, obj_id: int, data: dict[str, Any]) -> None:
-        body = {k: v for k, v in data.items() if k != "id"}
+        body = self._sealed(kind, {k: v for k, v in data.items() if k != "id"})
         with self.lock:
             self.db.execute(
                 "UPDATE objects SET data = ? WHERE kind = ? AND id = ?",
@@ -312,3 +367,13 @@ def _where_in(**columns: list[Any] | None) -> tuple[str, list[Any]]:
             clauses.append(f"{column} IN ({','.join('?' * len(values)) or 'NULL'})")
             params += list(values)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _private_file(path: str) -> None:
+    """Create the state file 0600 (or tighten an existing one) before SQLite opens it; SQLite
+    gives its WAL and shared-memory files the database file's permissions."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)

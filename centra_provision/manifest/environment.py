@@ -19,7 +19,7 @@ from centra_provision.manifest.files import FileProblem, path_problem, safe_reso
 from centra_provision.manifest.merge import merge_documents
 from centra_provision.manifest.schema import validate_document
 from centra_provision.manifest.yamlio import SourceDocument, load_file
-from centra_provision.urls import is_loopback, is_object_store_url
+from centra_provision.urls import is_loopback, is_object_store_url, url_problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 LAYER_KINDS = ("Environment", "Base")
@@ -152,12 +152,10 @@ def find_environment_doc(layer: Layer, name: str, diags: list[Diagnostic]) -> So
                 )
             )
     if not found:
-        raise ManifestError(
-            [
-                *diags,
-                Diagnostic(Mark(layer.folder, 1, 1), f"no Environment document in {layer.folder}"),
-            ]
-        )
+        # A file of the folder that failed to load may be the one holding it: its errors
+        # say what to fix, a "no Environment document" beside them would only mislead.
+        missing = Diagnostic(Mark(layer.folder, 1, 1), f"no Environment document in {layer.folder}")
+        raise ManifestError(diags or [missing])
     for extra in found[1:]:
         first = found[0].mark(())
         diags.append(
@@ -317,7 +315,10 @@ def environment_config(doc: SourceDocument, root: Path) -> EnvironmentConfig:
 def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
     """Rules on the Environment document itself."""
     diags: list[Diagnostic] = []
-    if env.centra_url is not None:
+    problem = url_problem(env.centra_url) if env.centra_url is not None else None
+    if problem is not None:
+        diags.append(Diagnostic(env.doc.mark(("spec", "centra", "url")), f"Centra URL {problem}"))
+    elif env.centra_url is not None:
         parts = urlsplit(env.centra_url)
         if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
             diags.append(

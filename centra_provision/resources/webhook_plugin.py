@@ -19,6 +19,7 @@ from centra_provision.resources.base import (
     flatten,
 )
 from centra_provision.resources.steps import StepContext, yes_no
+from centra_provision.urls import url_problem
 
 
 def effective_url(res: Resource, ctx: CheckContext) -> str:
@@ -34,6 +35,10 @@ def effective_url(res: Resource, ctx: CheckContext) -> str:
 def check_url(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
     url = res.spec.get("url")
     if not isinstance(url, str):
+        return
+    problem = url_problem(url)
+    if problem is not None:
+        yield res.error(("url",), f"webhook URL {problem}")
         return
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
