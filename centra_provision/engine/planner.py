@@ -24,7 +24,7 @@ from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest import secrets
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.manifest.environment import EnvironmentConfig
-from centra_provision.resources import KINDS, Resource
+from centra_provision.resources import KINDS, Resource, integration_token
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 from centra_provision.resources.order_api_plugin import probe_notes
@@ -70,6 +70,21 @@ def executor_for(kind: str, action: str, caps: Capabilities, environment_executo
     if needed and caps.has_mutation(needed):
         return "api"
     return environment_executor
+
+
+def token_expiry(resources: tuple[Resource, ...], ledger: Ledger) -> list[str]:
+    """Integration tokens expire (AUTH:14): warn 14 days before the expiry the ledger
+    recorded when the token was made (the same expiry the manifest still asks for)."""
+    notes = []
+    for res in resources:
+        if res.kind != "IntegrationToken" or res.state != "present":
+            continue
+        record = ledger.record(res.address, "expiry")
+        if record and ledger.matches(record, integration_token.expiry_of(res)):
+            note = integration_token.expiry_note(res, record.get("at"))
+            if note:
+                notes.append(note)
+    return notes
 
 
 def market_coverage(
@@ -149,7 +164,11 @@ def build_plan(
         discovered=tuple(caps.report()),
         requests=count.sent,
         other_requests=count.other,
-        notes=(*market_coverage(env, resources, live), *probe_notes(resources, live)),
+        notes=(
+            *market_coverage(env, resources, live),
+            *probe_notes(resources, live),
+            *token_expiry(resources, ledger),
+        ),
         centra_url_source=source,
         ledger=LedgerIdentity(ledger.location, ledger.ledger_id, ledger.serial),
     )
