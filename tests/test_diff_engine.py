@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from centra_provision.engine.diff import observed_differences
+from centra_provision.engine.drift import UnmanagedChange, since_snapshot
 from centra_provision.engine.paths import differing, parse, render
 from centra_provision.resources.base import FieldState
 
@@ -64,3 +65,16 @@ def test_reordered_sets_and_rewritten_numbers_never_differ(
     if codes:
         live["rules"]["VAT"]["countries"] = shuffled[1:]
         assert differing(desired, live) == {("rules", "VAT", "countries")}
+
+
+def test_since_snapshot_reports_only_what_the_manifests_do_not_declare() -> None:
+    """A pricelist's default shipping option set by hand, its countries reordered and its rate
+    of 25 read back as 25.0: only the undeclared field is a change outside the manifests."""
+    was = {"status": "ACTIVE", "countries": ["DE", "SE"], "defaultShippingOption": None}
+    now = {"status": "INACTIVE", "countries": ["SE", "DE"], "defaultShippingOption": "GE"}
+    found = since_snapshot(was, now, {"status", "countries"}, "apply at T")
+    assert found == {
+        "defaultShippingOption": UnmanagedChange("defaultShippingOption", None, "GE", "apply at T")
+    }
+    rules = {"rules": {"VAT": {"rate": 25}}}
+    assert since_snapshot(rules, {"rules": {"VAT": {"rate": 25.0}}}, set(), "x") == {}
