@@ -397,17 +397,39 @@ def _captured(render: Callable[[], None]) -> str:
     is_flag=True,
     help="Also record what was adopted in the environment's ledger (source: imported).",
 )
-def import_(env: str, manifests: Path, output: Path, centra_url: str | None, record: bool) -> int:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the manifests already in the output's environment folder (listed).",
+)
+def import_(
+    env: str, manifests: Path, output: Path, centra_url: str | None, record: bool, force: bool
+) -> int:
     """Write manifests for what live Centra already has (adopt a hand-configured merchant).
 
-    Write-only settings become commented placeholders, never guesses.
+    The environment keeps its bases and variables; only what differs from the bases is
+    written. Write-only settings the bases do not give become commented placeholders, never
+    guesses. A folder that already holds manifests is refused unless --force.
     """
     from centra_provision.engine.importer import import_environment
 
-    docs = import_environment(manifests, env, output, centra_url, record)
-    for doc in docs:
-        click.echo(f"imported {doc.kind}/{doc.name} -> {output / env / doc.file}")
-    click.echo(f"{len(docs)} resources written under {output / env}")
+    result = import_environment(manifests, env, output, centra_url, record, force)
+    for path in result.replaced:
+        click.echo(f"replaced {path}")
+    for name in result.bases:
+        click.echo(f"copied base {output / name}")
+    for doc in result.written:
+        click.echo(f"imported {doc.address} -> {result.folder / doc.file}")
+    for address in result.from_base:
+        click.echo(f"as base  {address} (Centra shows what the base says; nothing written)")
+    for address in result.missing:
+        click.echo(f"missing  {address} (in the base, not in Centra: plan will create it)")
+    for address in result.unreadable:
+        click.echo(f"as base  {address} (Centra cannot show it; kept as the base says)")
+    click.echo(
+        f"{len(result.docs)} resources in Centra: {len(result.written)} written under "
+        f"{result.folder}, {len(result.from_base)} as the base says"
+    )
     return 0
 
 

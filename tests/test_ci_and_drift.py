@@ -221,17 +221,17 @@ def test_import_round_trip(
 ) -> None:
     code, out, _ = run(["import", "-e", "qa-int", "--output", "imported"], capsys)
     assert code == 0
-    assert out.rstrip().endswith("resources written under imported/qa-int")
-    plugin_text = (tmp_path / "imported" / "qa-int" / "plugins.yaml").read_text()
-    docs = list(yaml.safe_load_all(plugin_text))
-    order_api = next(d for d in docs if d["kind"] == "OrderApiPlugin")
-    assert order_api["spec"] == {"store": "Retail", "status": "ACTIVE"}  # nothing guessed
-    assert (
-        "  # uri: <URI>\n" in plugin_text and "  # secretKey: {fromEnv: <ENV VAR>}" in plugin_text
+    assert out.rstrip().endswith(
+        "11 resources in Centra: 5 written under imported/qa-int, 6 as the base says"
     )
-    tax = yaml.safe_load((tmp_path / "imported" / "qa-int" / "tax-groups.yaml").read_text())
-    assert tax["spec"]["rules"][0]["rate"] == 25.0
-    assert len(tax["spec"]["rules"][0]["countries"]) == 248
+    # Centra holds what the base says: nothing of it is repeated, the base is included.
+    assert "as base  OrderApiPlugin/GE Order API (Centra shows what the base says" in out
+    assert not (tmp_path / "imported" / "qa-int" / "plugins.yaml").exists()
+    env_doc = yaml.safe_load((tmp_path / "imported" / "qa-int" / "environment.yaml").read_text())
+    assert env_doc["spec"]["includes"] == ["base"]
+    assert (tmp_path / "imported" / "base" / "order-api-plugin.yaml").exists()
+    pricelists = (tmp_path / "imported" / "qa-int" / "pricelists.yaml").read_text()
+    assert "  countries: {allExcept: [SE]}\n" in pricelists  # not 248 codes
     code, _, _ = run(["validate", "-e", "qa-int", "--manifests", "imported"], capsys)
     assert code == 0
     code, out, _ = run(["drift", "-e", "qa-int", "--manifests", "imported"], capsys)

@@ -6,8 +6,11 @@ shows no change on observed fields."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +22,10 @@ from centra_provision.centra.live import read_everything
 from centra_provision.engine.lock import state_lock
 from centra_provision.engine.planner import load_ledger
 from centra_provision.engine.snapshot import record_snapshots
+from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.manifest.yamlio import SourceDocument
-from centra_provision.resources import KINDS, Resource
+from centra_provision.resources import KINDS, Resource, countries
 from centra_provision.resources.base import ObserveContext, flatten
 from centra_provision.resources.live import LiveState
 
@@ -34,12 +38,18 @@ class ImportedDocument:
     spec: dict[str, Any]
     placeholders: tuple[str, ...] = ()
 
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
     def text(self) -> str:
-        body = yaml.safe_dump(
-            {"kind": self.kind, "metadata": {"name": self.name}, "spec": self.spec},
+        body = yaml.dump(
+            _plain({"kind": self.kind, "metadata": {"name": self.name}, "spec": self.spec}),
+            Dumper=_ShortDumper,
             sort_keys=False,
             allow_unicode=True,
             width=100,
+            default_flow_style=None,  # lists of scalars on one line: [SE, NO]
         )
         if self.placeholders:
             body += "  # Centra cannot show these; fill them in from the back office:\n"
@@ -73,6 +83,12 @@ WEBHOOK_PLACEHOLDERS = (
     "url: <webhook URL> (derived from the environment when left out)",
     "version: Integration API",
     "eventTriggers: {order: <true|false>, ...}",
+)
+
+
+# The kinds import reads from Centra; the others (the token) Centra cannot show at all.
+IMPORTED_KINDS = frozenset(
+    {"OrderApiPlugin", "WebhookPlugin", "AttributeType", "TaxGroup", "Pricelist", "ShippingOption"}
 )
 
 
@@ -130,7 +146,7 @@ def documents(live: LiveState) -> list[ImportedDocument]:
                 "name": r,
                 "displayName": v["displayName"],
                 "code": v["code"],
-                "countries": v["countries"],
+                "countries": countries.compact(v["countries"]),
                 "rate": v["rate"],
                 "applyTaxToShipping": v["applyTaxToShipping"],
                 "applyTaxToHandling": v["applyTaxToHandling"],
@@ -156,7 +172,7 @@ def documents(live: LiveState) -> list[ImportedDocument]:
             "store": store,
             "status": p["status"],
             "currency": p["currency"],
-            "countries": p["countries"],
+            "countries": countries.compact(p["countries"]),
         }
         if p["defaultShippingOption"]:
             spec["defaultShippingOption"] = p["defaultShippingOption"]
@@ -223,17 +239,50 @@ def _snapshot_imported(
             ledger.save()
 
 
+class ImportRefused(UsageError):
+    """The output folder already holds manifests: import never overwrites unasked."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    docs: tuple[ImportedDocument, ...]  # everything Centra has, in full
+    written: tuple[ImportedDocument, ...]  # what was written: only what differs from the base
+    from_base: tuple[str, ...]  # addresses Centra has exactly as the base says
+    missing: tuple[str, ...]  # addresses the base declares that Centra lacks (plan creates)
+    unreadable: tuple[str, ...]  # in the base, of kinds Centra cannot show (tokens): kept
+    replaced: tuple[Path, ...]  # manifests --force replaced
+    bases: tuple[str, ...]  # base folders copied beside the environment
+    folder: Path
+
+
+def existing_manifests(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
 def import_environment(
     root: Path,
     env_name: str,
     output: Path,
     url_override: str | None = None,
     record: bool = False,
-) -> list[ImportedDocument]:
+    force: bool = False,
+) -> ImportResult:
     """Read live Centra for `env_name` and write a manifest root at `output`: the same
-    Environment (without includes) and one file per kind."""
+    Environment (its bases and variables kept), the bases beside it, and per kind only what
+    Centra has that differs from the bases. A folder that holds manifests is refused unless
+    `force` (then they are replaced, and listed)."""
     desired = load_desired_state(root, env_name)
     env = desired.environment
+    folder = output / env_name
+    existing = existing_manifests(folder)
+    if existing and not force:
+        names = ", ".join(p.name for p in existing)
+        raise ImportRefused(
+            f"{folder} already holds manifests ({names}); nothing was written. Pass --force "
+            "to replace them, or choose another --output"
+        )
     repo_root = root.resolve().parent
 
     async def run() -> LiveState:
@@ -243,31 +292,147 @@ def import_environment(
 
     live = asyncio.run(run())
     docs = documents(live)
+    base = _base_specs(root, env_name, env.doc.data)
+    written, same = [], []
+    for doc in docs:
+        if (doc.kind, doc.name) not in base:
+            written.append(doc)
+            continue
+        over = overlay(base[(doc.kind, doc.name)], doc.spec)
+        if over is SAME:
+            same.append(doc.address)
+        else:
+            written.append(ImportedDocument(doc.file, doc.kind, doc.name, over))
+    have = {(d.kind, d.name) for d in docs}
+    missing = tuple(f"{k}/{n}" for (k, n) in base if k in IMPORTED_KINDS and (k, n) not in have)
+    unreadable = tuple(f"{k}/{n}" for (k, n) in base if k not in IMPORTED_KINDS)
     _snapshot_imported(desired, docs, live, url_override, record)
-    folder = output / env_name
+    bases = _copy_bases(root, output, env.includes)
+    for path in existing:
+        path.unlink()
+    _write(folder, env.doc.data, written)
+    return ImportResult(
+        tuple(docs),
+        tuple(written),
+        tuple(same),
+        missing,
+        unreadable,
+        tuple(existing),
+        bases,
+        folder,
+    )
+
+
+def _write(folder: Path, env_doc: dict[str, Any], written: list[ImportedDocument]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    env_doc = dict(env.doc.data)
-    env_doc["spec"] = {k: v for k, v in env_doc["spec"].items() if k != "includes"}
-    env_doc["spec"]["stores"] = env_doc["spec"].get("stores", [])
     (folder / "environment.yaml").write_text(_dump(env_doc))
     by_file: dict[str, list[str]] = {}
-    for doc in docs:
+    for doc in written:
         by_file.setdefault(doc.file, []).append(doc.text())
     for file, texts in by_file.items():
         (folder / file).write_text("---\n".join(texts))
-    return docs
+
+
+def _copy_bases(root: Path, output: Path, includes: tuple[str, ...]) -> tuple[str, ...]:
+    """The bases the environment includes, copied beside it unless already there."""
+    copied = []
+    for name in includes:
+        source, target = root / name, output / name
+        if source.is_dir() and not target.exists() and source.resolve() != target.resolve():
+            shutil.copytree(source, target)
+            copied.append(name)
+    return tuple(copied)
+
+
+def _base_specs(
+    root: Path, env_name: str, env_doc: dict[str, Any]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """What the bases alone declare for this environment (variables substituted): the
+    environment loaded from a copy of the manifest root whose environment folder holds only
+    its Environment document."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "manifests"
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(env_name))
+        (copy / env_name).mkdir()
+        (copy / env_name / "environment.yaml").write_text(_dump(env_doc))
+        resources = load_desired_state(copy, env_name).resources
+    return {(r.kind, r.name): dict(r.spec) for r in resources}
+
+
+class _FlowMap(dict[str, Any]):
+    """A mapping written on one line: `{allExcept: [SE]}`."""
+
+
+class _ShortDumper(yaml.SafeDumper):
+    pass
+
+
+_ShortDumper.add_representer(
+    _FlowMap,
+    lambda dumper, data: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data.items(), flow_style=True
+    ),
+)
+
+
+class _Same:
+    """Marks a value the base already gives."""
+
+
+SAME: Any = _Same()
+
+
+def overlay(base: Any, found: Any, key: str | None = None) -> Any:
+    """The least a document must say, merged onto `base` (mappings key by key, lists and
+    scalars whole), to give what Centra showed (`found`): SAME when nothing. Keys the base
+    has and Centra does not show are write-only: the base's value stands. Lists of named
+    entries (tax rules) are matched by name, keeping each base entry's write-only keys."""
+    if isinstance(base, dict) and isinstance(found, dict) and key != "countries":
+        out = {}
+        for k, v in found.items():
+            if k not in base:
+                out[k] = v
+            elif (sub := overlay(base[k], v, k)) is not SAME:
+                out[k] = sub
+        return out or SAME
+    if _named_list(base) and _named_list(found):
+        by_name = {e["name"]: e for e in base}
+        found = [{**by_name.get(e["name"], {}), **e} for e in found]
+    return SAME if _norm(base, key) == _norm(found, key) else found
+
+
+def _named_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(e, dict) and "name" in e for e in value)
+
+
+def _norm(value: Any, key: str | None = None) -> Any:
+    """Compare as the plan does: country sets as sets, numbers by value."""
+    if key == "countries":
+        return sorted(countries.expand(value))
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, dict):
+        return {k: _norm(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    return value
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, float) and v.is_integer():
+        return int(v)  # a rate of 20, not 20.0
+    if isinstance(v, dict) and set(v) == {"allExcept"}:
+        return _FlowMap(allExcept=_plain(v["allExcept"]))
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return v
 
 
 def _dump(value: Any) -> str:
-    from decimal import Decimal
-
-    def plain(v: Any) -> Any:
-        if isinstance(v, Decimal):
-            return int(v) if v == v.to_integral_value() else float(v)
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v
-
-    return yaml.safe_dump(plain(value), sort_keys=False, allow_unicode=True)
+    return yaml.dump(_plain(value), Dumper=_ShortDumper, sort_keys=False, allow_unicode=True)

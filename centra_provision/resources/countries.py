@@ -30,3 +30,13 @@ def expand(value: Any) -> frozenset[str]:
     if isinstance(value, dict):
         return all_codes() - {c.upper() for c in value.get("allExcept", [])}
     return frozenset(c.upper() for c in value)
+
+
+def compact(codes: Any) -> Any:
+    """The short way to write a country set: `{allExcept: [SE]}` rather than 248 codes, when
+    the set holds more than half of all countries; the sorted list otherwise."""
+    chosen = {str(c).upper() for c in codes}
+    everything = all_codes()
+    if len(chosen) > len(everything) // 2 and chosen <= everything:
+        return {"allExcept": sorted(everything - chosen)}
+    return sorted(chosen)
