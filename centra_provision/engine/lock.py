@@ -27,6 +27,19 @@ class LockHeldError(ProvisionError):
     """Another apply holds this environment's lock."""
 
 
+class LockNotReleased(ProvisionError):
+    """A run failed and its lock could not be released either: both are reported."""
+
+    def __init__(self, cause: ProvisionError, hint: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.hint = hint
+        self.exit_code = cause.exit_code
+
+    def lines(self) -> list[str]:
+        return [*self.cause.lines(), self.hint]
+
+
 class UnlockRefused(ProvisionError):
     """force-unlock was asked for a lock that is not there, not that one, or still alive."""
 
@@ -83,11 +96,19 @@ def state_lock(location: str | Path, environment: str, operation: str = "apply")
         ) from None
     try:
         yield lock_id
-    except BaseException:
+    except BaseException as exc:
         # The first error is the one to report; a store that also fails to release the
-        # lock leaves it for force-unlock, and the next run names it.
-        with contextlib.suppress(BackendError):
+        # lock leaves it behind, and the report says how to break it.
+        try:
             _release(location, lock_id)
+        except BackendError:
+            if isinstance(exc, ProvisionError):
+                raise LockNotReleased(
+                    exc,
+                    f"the lock on {environment} (id {lock_id}) could not be released; once "
+                    f"the store answers, run `provision force-unlock -e {environment} "
+                    f"{lock_id}`",
+                ) from exc
         raise
     _release(location, lock_id)
 
