@@ -159,6 +159,8 @@ def m_key(rng: random.Random, files: Files) -> str:
         return "key: none"
     f, i = found
     maps = [p for p in _paths(files[f][i]) if isinstance(_get(files[f][i], p), dict)]
+    if not maps:
+        return "key: no mapping"
     path = rng.choice(maps)
     target = _get(files[f][i], path)
     action = rng.choice(["rename", "delete", "add", "case"])
@@ -260,7 +262,8 @@ def m_document(rng: random.Random, files: Files) -> str:
     elif action == "scalar":
         docs[i] = rng.choice(["just text", 42, [1, 2], None])
     else:
-        files["manifests/test/second.yaml"] = [files["manifests/test/environment.yaml"][0]]
+        env = files["manifests/test/environment.yaml"]
+        files["manifests/test/second.yaml"] = [_copy(env[0]) if env else {"kind": "Environment"}]
     return f"document:{action}:{f}#{i}"
 
 
@@ -378,12 +381,22 @@ def _write_tree(rng: random.Random, root: Path, files: Files, notes: list[str]) 
         notes.append(f"special:{special.name}")
 
 
+def _mutate(rng: random.Random, files: Files) -> str:
+    """One structured mutation; one that no longer fits what earlier ones left (a document
+    that became a scalar) is skipped: the fuzzer's own limits are not the loader's crashes."""
+    mutation = rng.choice(STRUCTURED)
+    try:
+        return mutation(rng, files)
+    except (IndexError, KeyError, TypeError, AttributeError) as exc:
+        return f"{mutation.__name__}: skipped ({type(exc).__name__})"
+
+
 def run_case(rng: random.Random, root: Path, template: Files, tally: Tally) -> None:
     files: Files = {rel: [_copy(d) for d in docs] for rel, docs in template.items()}
     if rng.random() < 0.15:
         notes = [m_benign(rng, files) for _ in range(rng.randint(1, 2))]
     else:
-        notes = [rng.choice(STRUCTURED)(rng, files) for _ in range(rng.randint(1, 3))]
+        notes = [_mutate(rng, files) for _ in range(rng.randint(1, 3))]
     _write_tree(rng, root, files, notes)
     tally.cases += 1
     try:
