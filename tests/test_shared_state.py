@@ -71,6 +71,10 @@ def test_apply_on_one_runner_then_plan_and_drift_on_another(
     code, out, err = run(["plan", "-e", "qa-int", "--detailed-exitcode"], capsys)
     assert (code, err) == (0, ""), out
     assert "No changes." in out
+    code, out, err = run(["--log-level", "debug", "state", "list", "-e", "qa-int"], capsys)
+    assert code == 0 and out.startswith(f"Ledger: {ledger_url} (environment qa-int, Centra ")
+    assert "TaxGroup/GE Local VAT" in out and "attested" in out and "7 resources" in out
+    assert KEY not in out + err and SECRET not in out + err
     code, out, _ = run(["drift", "-e", "qa-int"], capsys)
     assert code == 0 and "Drift: 0 of" in out
     assert not (b / ".provision" / "qa-int.ledger.key").exists()
