@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -139,9 +140,12 @@ class ObjectBackend:
     def read(self, suffix: str = "") -> Blob | None:
         import obstore
 
+        def get(store: Any, path: str) -> tuple[bytes, dict[str, Any]]:
+            result = obstore.get(store, path)
+            return bytes(result.bytes()), dict(result.meta)
+
         try:
-            result = self._call("read", suffix, obstore.get)
-            data = bytes(result.bytes())
+            data, meta = self._call("read", suffix, get)
         except FileNotFoundError as exc:
             if "NoSuchBucket" in str(exc) or "ContainerNotFound" in str(exc):
                 raise BackendError(
@@ -149,7 +153,7 @@ class ObjectBackend:
                     "identity cannot see it)"
                 ) from None
             return None
-        return Blob(data, str(result.meta.get("e_tag") or hashlib.sha256(data).hexdigest()))
+        return Blob(data, _version(meta))
 
     def create(self, data: bytes, suffix: str = "") -> str:
         import obstore
@@ -159,7 +163,7 @@ class ObjectBackend:
             put = self._call("create", suffix, obstore.put, data, mode="create")
         except (oe.AlreadyExistsError, oe.PreconditionError):
             raise AlreadyExists from None
-        return str(put.get("e_tag") or "")
+        return _version(put)
 
     def replace(self, data: bytes, version: str | None, suffix: str = "") -> str:
         if version is None:
@@ -171,16 +175,24 @@ class ObjectBackend:
         import obstore.exceptions as oe
 
         try:
-            put = self._call("write", suffix, obstore.put, data, mode={"e_tag": version})
+            e_tag, generation = json.loads(version)
+            mode = {k: v for k, v in (("e_tag", e_tag), ("version", generation)) if v}
+            put = self._call("write", suffix, obstore.put, data, mode=mode)
         except (oe.PreconditionError, oe.AlreadyExistsError, FileNotFoundError):
             raise VersionConflict from None
-        return str(put.get("e_tag") or "")
+        return _version(put)
 
     def delete(self, suffix: str = "") -> None:
         import obstore
 
         with contextlib.suppress(FileNotFoundError):
             self._call("delete", suffix, obstore.delete)
+
+
+def _version(meta: Any) -> str:
+    """What a compare-and-swap needs to name the version read: the ETag (S3, Azure) and
+    the object version or generation (GCS), kept together as one opaque string."""
+    return json.dumps([meta.get("e_tag"), meta.get("version")])
 
 
 def _allow_http() -> bool:
