@@ -744,8 +744,10 @@ def envs(manifests: Path, fmt: str) -> int:
     from centra_provision.manifest.catalog import environment_summaries
     from centra_provision.render import console_for
 
-    console_for(fmt).environments(environment_summaries(manifests))
-    return 0
+    summaries = environment_summaries(manifests)
+    console_for(fmt).environments(summaries)
+    # A CI matrix built from this list must not silently carry an environment that cannot load.
+    return 1 if any(s.problem for s in summaries) else 0
 
 
 @cli.group()

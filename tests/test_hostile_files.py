@@ -112,3 +112,15 @@ def test_from_file_secret_refuses_what_is_not_a_small_regular_file(
 def test_from_file_secret_at_the_limit_is_read(tmp_path: Path) -> None:
     (tmp_path / "secret").write_bytes(b"s" * MAX_SECRET_BYTES)
     assert resolve({"fromFile": "secret"}, tmp_path).value == "s" * MAX_SECRET_BYTES
+
+
+def test_envs_lists_an_environment_that_fails_to_load_and_exits_1(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = tree / "manifests" / "test" / "environment.yaml"
+    env.write_text(env.read_text().replace("merchantId: 1808", "merchantId: .nan"))
+    code, out, err = run(["envs"], capsys)
+    assert code == 1 and err == "" and "Traceback" not in out
+    assert (
+        out == "test\tmanifests/test/environment.yaml:11:17: .nan is not a finite number; refused\n"
+    )

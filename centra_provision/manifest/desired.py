@@ -75,7 +75,7 @@ def load_desired_state(root: Path, name: str) -> DesiredState:
     resources = []
     for doc in documents:
         before = len(substitution.errors)
-        resource = _typed(substitution.apply(doc), diags)
+        resource = _typed(substitution.apply_in_place(doc), diags)  # layers are not reused
         # A resource with an unresolved variable would only produce follow-on errors.
         if resource is not None and len(substitution.errors) == before:
             resources.append(resource)

@@ -11,8 +11,8 @@ import copy
 import re
 from typing import Any
 
-from centra_provision.errors import Diagnostic, Mark
-from centra_provision.manifest.yamlio import Path_, SourceDocument, copy_value
+from centra_provision.errors import Diagnostic
+from centra_provision.manifest.yamlio import Path_, SourceDocument, Stored, copy_value
 
 _WHOLE_VAR = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ANY_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -20,7 +20,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _graft(
-    target: dict[Path_, Mark], source: dict[Path_, Mark], src_prefix: Path_, dst_prefix: Path_
+    target: dict[Path_, Stored], source: dict[Path_, Stored], src_prefix: Path_, dst_prefix: Path_
 ) -> None:
     """Replace the marks under dst_prefix with source's marks under src_prefix."""
     for path in [p for p in target if p[: len(dst_prefix)] == dst_prefix]:
@@ -33,7 +33,7 @@ def _graft(
 
 def merge_documents(base: SourceDocument, over: SourceDocument) -> SourceDocument:
     """`over` deep-merged onto `base` (a new document; neither input changes)."""
-    out = SourceDocument(over.file, None, dict(base.marks), dict(base.key_marks))
+    out = SourceDocument(over.file, None, base.portable(base.marks), base.portable(base.key_marks))
 
     def merge(a: Any, b: Any, path: Path_) -> Any:
         if isinstance(a, dict) and isinstance(b, dict) and not _is_reference(b):
@@ -68,9 +68,22 @@ class Substitution:
         self.variables = variables
         self.env_doc = env_doc
         self.errors: list[Diagnostic] = []
+        self._shared: dict[Path_, Stored] | None = None
+        self.env_marks = env_doc.portable(env_doc.marks)  # filed into other files' documents
 
     def apply(self, doc: SourceDocument, root: Path_ = ("spec",)) -> SourceDocument:
-        out = SourceDocument(doc.file, copy_value(doc.data), dict(doc.marks), dict(doc.key_marks))
+        # The marks are shared with `doc` until a substitution changes them (most documents
+        # have none that does): copying them for every document doubled the loader's memory.
+        out = SourceDocument(doc.file, copy_value(doc.data), doc.marks, doc.key_marks)
+        self._shared = doc.marks
+        return self._substitute(out, root)
+
+    def apply_in_place(self, doc: SourceDocument, root: Path_ = ("spec",)) -> SourceDocument:
+        """`apply` for a document nothing else holds (a freshly merged layer): no copy."""
+        self._shared = None
+        return self._substitute(doc, root)
+
+    def _substitute(self, out: SourceDocument, root: Path_) -> SourceDocument:
         node = out.data
         for key in root:
             if not isinstance(node, dict) or key not in node:
@@ -80,10 +93,15 @@ class Substitution:
         return out
 
     def _walk(self, doc: SourceDocument, value: Any, path: Path_) -> Any:
+        """Substitutes in place: `value` is already the output document's own copy."""
         if isinstance(value, dict):
-            return {k: self._walk(doc, v, (*path, k)) for k, v in value.items()}
+            for k, v in value.items():
+                value[k] = self._walk(doc, v, (*path, k))
+            return value
         if isinstance(value, list):
-            return [self._walk(doc, v, (*path, i)) for i, v in enumerate(value)]
+            for i, v in enumerate(value):
+                value[i] = self._walk(doc, v, (*path, i))
+            return value
         if isinstance(value, str) and "$" in value:
             return self._string(doc, value, path)
         return value
@@ -95,7 +113,9 @@ class Substitution:
             if name not in self.variables:
                 self._unknown(doc, name, path)
                 return value
-            _graft(doc.marks, self.env_doc.marks, ("spec", "variables", name), path)
+            if self._shared is not None and doc.marks is self._shared:
+                doc.marks = dict(doc.marks)
+            _graft(doc.marks, self.env_marks, ("spec", "variables", name), path)
             return copy.deepcopy(self.variables[name])
 
         def replace(match: re.Match[str]) -> str:

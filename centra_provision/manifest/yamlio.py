@@ -42,24 +42,47 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _NON_FINITE = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
 
 
+# A position in the document's own file packed in one int (line << 24 | column): a Mark
+# object per value cost more than the values themselves.
+_SHIFT = 24
+_COLUMN = (1 << _SHIFT) - 1
+Stored = Mark | int
+
+
+def pack(mark: Mark) -> int:
+    return mark.line << _SHIFT | min(mark.col, _COLUMN)
+
+
 @dataclass
 class SourceDocument:
-    """One YAML document: its plain value and the marks of every value and mapping key."""
+    """One YAML document: its plain value and the marks of every value and mapping key.
+    A mark is a Mark, or an int packing a line and column of this document's own file."""
 
     file: str
     data: Any
-    marks: dict[Path_, Mark] = field(default_factory=dict)
-    key_marks: dict[Path_, Mark] = field(default_factory=dict)
+    marks: dict[Path_, Stored] = field(default_factory=dict)
+    key_marks: dict[Path_, Stored] = field(default_factory=dict)
+
+    def at(self, stored: Stored) -> Mark:
+        if isinstance(stored, Mark):
+            return stored
+        return Mark(self.file, stored >> _SHIFT, stored & _COLUMN)
+
+    def portable(self, marks: dict[Path_, Stored]) -> dict[Path_, Stored]:
+        """`marks` (this document's) as Marks, to be filed in a document of another file."""
+        return {path: self.at(stored) for path, stored in marks.items()}
 
     def mark(self, path: Path_) -> Mark:
         """The mark of `path`, or of its nearest ancestor that has one."""
         path = tuple(path)
         while path and path not in self.marks:
             path = path[:-1]
-        return self.marks.get(path, Mark(self.file, 1, 1))
+        stored = self.marks.get(path)
+        return self.at(stored) if stored is not None else Mark(self.file, 1, 1)
 
     def key_mark(self, path: Path_) -> Mark:
-        return self.key_marks.get(tuple(path)) or self.mark(path)
+        stored = self.key_marks.get(tuple(path))
+        return self.at(stored) if stored is not None else self.mark(path)
 
 
 class _Abort(Exception):
@@ -73,13 +96,24 @@ class _Abort(Exception):
 class _Frame:
     """An open mapping or sequence while its events arrive."""
 
-    __slots__ = ("anchor", "container", "count", "entries", "key", "key_mark", "keys", "path")
+    __slots__ = (
+        "anchor",
+        "container",
+        "count",
+        "entries",
+        "key",
+        "key_mark",
+        "key_path",
+        "keys",
+        "path",
+    )
 
     def __init__(self, container: Any, path: Path_, anchor: str | None, at: tuple[int, int, int]):
         self.container = container
         self.path = path
         self.key: str | None = None  # a mapping's key waiting for its value
         self.key_mark: Mark | None = None
+        self.key_path: Path_ = ()
         self.anchor = anchor
         self.count, self.entries, self.keys = at  # where the anchored subtree starts
 
@@ -89,8 +123,8 @@ class _Anchor:
     value: Any
     count: int
     depth: int
-    marks: list[tuple[Path_, Mark]]
-    key_marks: list[tuple[Path_, Mark]]
+    marks: list[tuple[Path_, int]]
+    key_marks: list[tuple[Path_, int]]
 
 
 class _Builder:
@@ -100,8 +134,8 @@ class _Builder:
         self.parser = parser
         self.file = file
         self.count = 0
-        self.marks: list[tuple[Path_, Mark]] = []
-        self.key_marks: list[tuple[Path_, Mark]] = []
+        self.marks: list[tuple[Path_, int]] = []
+        self.key_marks: list[tuple[Path_, int]] = []
         self.anchors: dict[str, _Anchor] = {}
         self.errors: list[Diagnostic] = []
 
@@ -129,7 +163,7 @@ class _Builder:
                 if top.key is None:
                     self._key(top, event)
                     continue
-                path = (*top.path, top.key)
+                path = top.key_path  # the tuple its key mark is filed under
             else:
                 path = (*top.path, len(top.container))
             value = self._node(event, path, len(stack), stack)
@@ -159,7 +193,7 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise _Abort(mark, f"nesting deeper than {MAX_DEPTH} levels; refused")
-        self.marks.append((path, mark))
+        self.marks.append((path, pack(mark)))
         cls = type(event)
         if cls is yaml.ScalarEvent:
             value = self._scalar(event, mark)
@@ -220,14 +254,15 @@ class _Builder:
         if key == "<<":
             problem = "YAML merge keys (<<) are not supported"
         elif key in top.container:
-            first = dict(self.key_marks)[(*top.path, key)]
-            problem = f"duplicate key '{key}' (first at line {first.line})"
+            first = dict(self.key_marks)[(*top.path, key)] >> _SHIFT
+            problem = f"duplicate key '{key}' (first at line {first})"
         if problem is not None:
             self.errors.append(Diagnostic(mark, problem))
             self._skip(self.parser.get_event())
             return
         top.key = key
-        self.key_marks.append(((*top.path, key), mark))
+        top.key_path = (*top.path, key)
+        self.key_marks.append((top.key_path, pack(mark)))
 
     def _skip(self, event: Any) -> None:
         """Consume one node's events without building it (no recursion)."""
