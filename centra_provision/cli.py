@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,8 +48,64 @@ def env_option(func: F) -> F:
         "env",
         envvar="PROVISION_ENV",
         required=True,
+        shell_complete=complete_env,
         help="Environment name: a folder under the manifest root (env: PROVISION_ENV).",
     )(func)
+
+
+def _manifest_root(ctx: click.Context) -> Path:
+    root = ctx.params.get("manifests") or os.environ.get("PROVISION_MANIFESTS") or "manifests"
+    return Path(root)
+
+
+def complete_env(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for `-e`: the environment folders under the manifest root."""
+    from centra_provision.manifest.catalog import environment_summaries
+
+    try:
+        names = [s.name for s in environment_summaries(_manifest_root(ctx))]
+    except (ProvisionError, OSError):
+        return []
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def complete_target(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for `--target`: the environment's kinds and KIND/NAME addresses."""
+    from centra_provision.manifest.desired import load_desired_state
+
+    env = ctx.params.get("env") or os.environ.get("PROVISION_ENV")
+    if not env:
+        return []
+    try:
+        resources = load_desired_state(_manifest_root(ctx), env).resources
+    except (ProvisionError, OSError):
+        return []
+    words = sorted({r.kind for r in resources}) + sorted(r.address for r in resources)
+    return [w for w in words if w.startswith(incomplete)]
+
+
+def target_option(func: F) -> F:
+    """`--target`: a resource, a kind, or a glob; repeatable."""
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="KIND/NAME",
+        shell_complete=complete_target,
+        help="Only this resource (KIND/NAME), kind (TaxGroup) or glob (AttributeType/ge_*); "
+        "repeatable.",
+    )(func)
+
+
+def targeting_warning(targets: tuple[str, ...]) -> None:
+    """Terraform's caution: a targeted run sees only part of the configuration."""
+    if targets:
+        named = " ".join(f"--target {t!r}" if " " in t else f"--target {t}" for t in targets)
+        click.echo(
+            f"warning: targeting is in effect ({named}): only the resources named were "
+            "compared; changes elsewhere are not shown",
+            err=True,
+        )
 
 
 def rate_share_option(func: F) -> F:
@@ -110,15 +167,62 @@ def cli(log_level: str) -> None:
 
 
 @cli.command()
-@env_option
+@click.option(
+    "-e",
+    "--env",
+    "env",
+    envvar="PROVISION_ENV",
+    shell_complete=complete_env,
+    help="Environment name: a folder under the manifest root (env: PROVISION_ENV).",
+)
+@click.option(
+    "--all", "all_envs", is_flag=True, help="Validate every environment under the manifest root."
+)
 @manifests_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-def validate(env: str, manifests: Path, fmt: str) -> int:
-    """Check an environment's manifests: schemas and semantic rules, no network.
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs, markdown for PR comments.",
+)
+def validate(env: str | None, all_envs: bool, manifests: Path, fmt: str) -> int:
+    """Check an environment's manifests (or, with --all, every environment's): schemas and
+    semantic rules, no network.
 
     Exit 0 when valid, 1 with one `file:line:col: message` line per problem. Warns (on
     stderr, never showing a value) about secrets under 128 bits of randomness.
     """
+    if all_envs and env is not None:
+        raise click.UsageError("give -e ENV or --all, not both")
+    if not all_envs:
+        if env is None:
+            raise click.UsageError("Missing option '-e' / '--env' (or --all).")
+        return _validate_one(env, manifests, fmt)
+    from centra_provision.manifest.catalog import environment_summaries
+
+    names = [s.name for s in environment_summaries(manifests)]
+    if fmt != "json":
+        return max((_validate_one(name, manifests, fmt) for name in names), default=0)
+    import json
+
+    bodies, code = [], 0
+    for name in names:
+        codes: list[int] = []
+        text = _captured(partial(_validate_into, codes, name, manifests, fmt))
+        bodies.append(json.loads(text))
+        code = max([code, *codes])
+    click.echo(json.dumps({"formatVersion": 1, "environments": bodies}, indent=2, sort_keys=True))
+    return code
+
+
+def _validate_into(codes: list[int], env: str, manifests: Path, fmt: str) -> None:
+    codes.append(_validate_one(env, manifests, fmt))
+
+
+def _validate_one(env: str, manifests: Path, fmt: str) -> int:
+    """One environment's validation, printed; its exit code."""
     from centra_provision.manifest.desired import load_desired_state
     from centra_provision.render import console_for
 
@@ -139,7 +243,14 @@ def validate(env: str, manifests: Path, fmt: str) -> int:
 @cli.command()
 @env_option
 @manifests_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs, markdown for PR comments.",
+)
 @click.option(
     "--out",
     "out",
@@ -149,13 +260,7 @@ def validate(env: str, manifests: Path, fmt: str) -> int:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
 )
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="KIND/NAME",
-    help="Plan only this resource (repeatable).",
-)
+@target_option
 @centra_url_option
 @click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
 def plan(
@@ -176,6 +281,7 @@ def plan(
     from centra_provision.engine.planner import PlanOptions, plan_environment
     from centra_provision.render import console_for
 
+    targeting_warning(targets)
     result = plan_environment(manifests, env, PlanOptions(centra_url, targets))
     if out is not None:
         out.write_text(result.dumps() + "\n")
@@ -212,10 +318,17 @@ def plan(
     help="Write the guided steps as Markdown to FILE.",
 )
 @click.option("--continue-on-error", is_flag=True, help="Run the other changes after a failure.")
-@click.option("--target", "targets", multiple=True, metavar="KIND/NAME")
+@target_option
 @centra_url_option
 @rate_share_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs, markdown for PR comments.",
+)
 def apply(
     env: str,
     manifests: Path,
@@ -265,6 +378,7 @@ def apply(
         console.plan(plan)
         return click.confirm("Apply these changes?", default=False)
 
+    targeting_warning(targets)
     try:
         if display is None:
             result = apply_environment(manifests, env, options, confirm)
@@ -303,6 +417,7 @@ def _read_json(path: Path) -> object:
     type=click.Choice(["text", "json", "junit", "markdown"]),
     default="text",
     show_default=True,
+    help="Report format: text, json, junit (for CI test reports) or markdown.",
 )
 @click.option(
     "--output",
@@ -320,6 +435,7 @@ def _read_json(path: Path) -> object:
     help="What exits 2: drift against the manifests, or also (unmanaged) changes to what "
     "the manifests do not declare.",
 )
+@target_option
 def drift(
     env: str,
     manifests: Path,
@@ -327,6 +443,7 @@ def drift(
     output: Path | None,
     centra_url: str | None,
     fail_on: str,
+    targets: tuple[str, ...],
 ) -> int:
     """Compare live Centra with the manifests on what Centra can show, for scheduled CI.
 
@@ -345,7 +462,8 @@ def drift(
     from centra_provision.render.junit import junit_xml
     from centra_provision.render.markdown import drift_markdown
 
-    report = drift_environment(manifests, env, PlanOptions(url_override=centra_url))
+    targeting_warning(targets)
+    report = drift_environment(manifests, env, PlanOptions(centra_url, targets))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as fh:
@@ -562,7 +680,14 @@ def _export_interrupted(env: str, options: Any, pages: int, rows: int) -> str:
 @manifests_option
 @click.argument("env_a")
 @click.argument("env_b")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs.",
+)
 @click.option(
     "--all",
     "show_all",
@@ -589,7 +714,12 @@ def diff_env(manifests: Path, env_a: str, env_b: str, fmt: str, show_all: bool) 
 @env_option
 @manifests_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "json"]),
+    default="html",
+    show_default=True,
+    help="html: the tags to paste into the page head; json: the same for programs.",
 )
 def storefront(env: str, manifests: Path, fmt: str) -> int:
     """Print the Global-e module script and CSS tags for the environment's storefront."""
@@ -647,7 +777,14 @@ def state() -> None:
 @state.command("list")
 @env_option
 @manifests_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs.",
+)
 def state_list(env: str, manifests: Path, fmt: str) -> int:
     """Resources the ledger holds: fields, and when and how they were recorded."""
     from centra_provision.engine.state import list_state
@@ -661,7 +798,14 @@ def state_list(env: str, manifests: Path, fmt: str) -> int:
 @env_option
 @manifests_option
 @click.argument("address", metavar="KIND/NAME")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs.",
+)
 def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
     """One resource's records: each field's fingerprint, source and time, and the last
     snapshot of what Centra showed."""
@@ -688,7 +832,14 @@ def state_rm(env: str, manifests: Path, address: str) -> int:
 
 @cli.command("show")
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs, markdown for PR comments.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
 def show(plan_file: Path, fmt: str, verbose: bool) -> int:
     """Render a saved plan (`plan --out FILE`) exactly as `plan` printed it."""
@@ -738,7 +889,14 @@ def schema(kind: str | None) -> int:
 
 @cli.command()
 @manifests_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json for programs.",
+)
 def envs(manifests: Path, fmt: str) -> int:
     """List the environments under the manifest root (for CI matrices)."""
     from centra_provision.manifest.catalog import environment_summaries
@@ -864,6 +1022,34 @@ def emulator_serve(
     except sqlite3.Error as exc:  # a state file that is not the emulator's, or not writable
         raise UsageError(f"cannot use emulator state file {state_file}: {exc}") from None
     return 0
+
+
+def _set_log_level(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    import logging
+
+    if value is not None:
+        logging.getLogger().setLevel(value.upper())
+
+
+def _log_level_everywhere(group: click.Group) -> None:
+    """`--log-level` is accepted after the subcommand too (`provision plan -e qa-int
+    --log-level debug`), as kubectl takes its global flags anywhere."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _log_level_everywhere(command)
+        elif not any(p.name == "log_level" for p in command.params):
+            command.params.append(
+                click.Option(
+                    ["--log-level"],
+                    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+                    expose_value=False,
+                    callback=_set_log_level,
+                    help="Log to stderr at this level (as `provision --log-level`).",
+                )
+            )
+
+
+_log_level_everywhere(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

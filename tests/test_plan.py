@@ -70,7 +70,9 @@ def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixt
     assert "+ ShippingOption/GE Express  (executor: api)" in out
     assert "+ Pricelist/Wholesale SEK  (executor: api)" in out
     assert "Pricelist/Global-e SEK" not in out  # the seed already matches it
-    assert out.rstrip().endswith("Plan: 9 to create, 0 to update, 0 to delete; 7 guided, 2 by API")
+    assert out.rstrip().endswith(
+        "Plan: 9 to create, 0 to update, 0 to delete; 7 by back office, 2 by API"
+    )
     assert (workdir / ".provision" / "local-centra.sqlite").exists()
     code, out, _ = run(["plan", "-e", "local", "--format", "json"], capsys)
     body = json.loads(out)
@@ -80,7 +82,8 @@ def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixt
         "update": 0,
         "delete": 0,
         "no-op": 1,
-        "guided": 7,
+        "guided": 0,
+        "backoffice": 7,
         "api": 2,
     }
     assert body["requests"] == 4  # rateLimits, introspection, ReadLive, PluginsInStore

@@ -16,6 +16,8 @@ from centra_provision.errors import ProvisionError
 
 FORMAT_VERSION = 1
 ACTIONS = ("create", "update", "delete", "no-op")
+# Who runs a change, as the summary line labels it.
+EXECUTORS = {"guided": "guided", "backoffice": "by back office", "api": "by API"}
 
 
 class PlanFileError(ProvisionError):
@@ -98,15 +100,22 @@ class Plan:
 
     def summary(self) -> dict[str, int]:
         counts = {action: sum(c.action == action for c in self.changes) for action in ACTIONS}
-        counts["guided"] = sum(c.executor in ("guided", "backoffice") for c in self.pending)
-        counts["api"] = sum(c.executor == "api" for c in self.pending)
+        for executor in EXECUTORS:
+            counts[executor] = sum(c.executor == executor for c in self.pending)
         return counts
 
     def summary_line(self) -> str:
+        """Counts by action, then by executor, each under its own name (a back-office step
+        done by the emulator is not called guided)."""
         s = self.summary()
+        by = [
+            f"{s[e]} {label}"
+            for e, label in EXECUTORS.items()
+            if s[e] or (e in ("guided", "api") and not s["backoffice"])
+        ]
         return (
             f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to "
-            f"delete; {s['guided']} guided, {s['api']} by API"
+            f"delete; {', '.join(by)}"
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import fnmatch
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,15 +54,24 @@ class PlanOptions:
     retry: RetryPolicy | None = None
 
 
+def matches(address: str, target: str) -> bool:
+    """`--target` names a resource (`TaxGroup/GE Local VAT`), a kind (`TaxGroup`), or a glob
+    over addresses (`AttributeType/ge_*`, `*Plugin/*`)."""
+    if "/" not in target:
+        return fnmatch.fnmatchcase(address.split("/", 1)[0], target)
+    return fnmatch.fnmatchcase(address, target)
+
+
 def select(resources: tuple[Resource, ...], targets: tuple[str, ...]) -> tuple[Resource, ...]:
-    """Resources named by `--target KIND/NAME` (all when none given)."""
+    """Resources named by `--target` (all when none given); a target that names nothing is
+    an error listing what there is."""
     if not targets:
         return resources
-    known = {r.address for r in resources}
-    unknown = [t for t in targets if t not in known]
+    unknown = [t for t in targets if not any(matches(r.address, t) for r in resources)]
     if unknown:
-        raise UsageError(f"unknown target {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return tuple(r for r in resources if r.address in targets)
+        known = ", ".join(sorted({r.address for r in resources}))
+        raise UsageError(f"unknown target {', '.join(unknown)} (known: {known})")
+    return tuple(r for r in resources if any(matches(r.address, t) for t in targets))
 
 
 def executor_for(kind: str, action: str, caps: Capabilities, environment_executor: str) -> str:

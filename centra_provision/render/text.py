@@ -52,6 +52,12 @@ def _emit(lines: list[str]) -> None:
     click.echo("\n".join(lines))
 
 
+LEGEND = (
+    "Legend: + create, ~ update, - delete, ? unknown (write-only: Centra cannot show it "
+    "and the ledger has no record of it)"
+)
+
+
 class TextConsole:
     def validation_ok(self, state: DesiredState) -> None:
         n = len(state.resources)
@@ -109,6 +115,8 @@ class TextConsole:
         lines += [st(n, "yellow") for n in plan.notes]
         if not plan.has_changes:
             lines.append("No changes. Live Centra matches the manifests.")
+        else:
+            lines.append(st(LEGEND, dim=True))
         lines.append(st(plan.summary_line(), bold=True))
         _emit(lines)
 
