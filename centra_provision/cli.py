@@ -281,8 +281,8 @@ def plan(
     from centra_provision.engine.planner import PlanOptions, plan_environment
     from centra_provision.render import console_for
 
-    targeting_warning(targets)
     result = plan_environment(manifests, env, PlanOptions(centra_url, targets))
+    targeting_warning(targets)
     if out is not None:
         out.write_text(result.dumps() + "\n")
     console_for(fmt).plan(result, verbose)
@@ -378,7 +378,6 @@ def apply(
         console.plan(plan)
         return click.confirm("Apply these changes?", default=False)
 
-    targeting_warning(targets)
     try:
         if display is None:
             result = apply_environment(manifests, env, options, confirm)
@@ -391,6 +390,7 @@ def apply(
         for line in display.interrupted(env):
             click.echo(line, err=True)
         return 130
+    targeting_warning(targets)
     if runbook_file is not None and result.runbook is not None:
         runbook_file.write_text(result.runbook.markdown())
     console.apply_result(result)
@@ -462,8 +462,8 @@ def drift(
     from centra_provision.render.junit import junit_xml
     from centra_provision.render.markdown import drift_markdown
 
-    targeting_warning(targets)
     report = drift_environment(manifests, env, PlanOptions(centra_url, targets))
+    targeting_warning(targets)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as fh:
@@ -866,6 +866,93 @@ def force_unlock_(env: str, manifests: Path, lock_id: str) -> int:
     config = load_desired_state(manifests, env).environment
     holder = force_unlock(config.ledger_location, env, lock_id)
     click.echo(f"unlocked {env}: broke the lock {describe(holder)}")
+    return 0
+
+
+@cli.command()
+@click.argument("name")
+@manifests_option
+@click.option("--merchant-id", type=click.IntRange(1), required=True, help="Global-e merchant id.")
+@click.option(
+    "--centra-url",
+    required=True,
+    metavar="URL",
+    help="The merchant's Centra Integration API endpoint (https://DOMAIN/graphql).",
+)
+@click.option(
+    "--globale-env",
+    type=click.Choice(["QA-INT", "PROD"]),
+    required=True,
+    help="The Global-e environment this Centra talks to.",
+)
+@click.option(
+    "--store",
+    "stores",
+    multiple=True,
+    required=True,
+    metavar="NAME[:TYPE]",
+    help="A store (TYPE DIRECT_TO_CONSUMER, the default, or WHOLESALE); repeatable, the first "
+    "is the default store.",
+)
+@click.option(
+    "--warehouse", required=True, metavar="NAME", help="The primary warehouse's name in Centra."
+)
+@click.option(
+    "--vat-rate",
+    type=click.FloatRange(0, 100),
+    default=25.0,
+    show_default=True,
+    help="Local VAT rate in percent (the GE Local VAT rule).",
+)
+@click.option(
+    "--own-market",
+    "own_markets",
+    multiple=True,
+    metavar="CC",
+    help="ISO code of a market the merchant operates itself (left out of GE Local VAT); "
+    "repeatable.",
+)
+@click.option(
+    "--token-env",
+    metavar="VAR",
+    help="Variable holding the Centra token (default CENTRA_<NAME>_TOKEN).",
+)
+def init(
+    name: str,
+    manifests: Path,
+    merchant_id: int,
+    centra_url: str,
+    globale_env: str,
+    stores: tuple[str, ...],
+    warehouse: str,
+    vat_rate: float,
+    own_markets: tuple[str, ...],
+    token_env: str | None,
+) -> int:
+    """Scaffold a new merchant's environment folder NAME under the manifest root, then
+    validate it (nothing is left behind if it does not validate)."""
+    from decimal import Decimal
+
+    from centra_provision.manifest.scaffold import InitOptions, scaffold
+
+    options = InitOptions(
+        merchant_id=merchant_id,
+        centra_url=centra_url,
+        globale_env=globale_env,
+        stores=stores,
+        warehouse=warehouse,
+        vat_rate=Decimal(str(vat_rate)),
+        own_markets=own_markets,
+        token_env=token_env,
+    )
+    path, state = scaffold(manifests, name, options)
+    n = len(state.resources)
+    click.echo(f"wrote {path}")
+    click.echo(f"OK: {n} resource{'s' if n != 1 else ''} in {name}")
+    click.echo(
+        f"Next: export {state.environment.token_env}=... GE_ORDER_API_SECRET=$(provision "
+        f"secret generate); provision plan -e {name}"
+    )
     return 0
 
 

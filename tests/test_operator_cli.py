@@ -142,3 +142,62 @@ def test_legend_and_summary_by_executor(workdir: Path, capsys: pytest.CaptureFix
         "and the ledger has no record of it)",
         "Plan: 9 to create, 0 to update, 0 to delete; 7 by back office, 2 by API",
     ]
+
+
+INIT = [
+    "init",
+    "acme-qa",
+    "--merchant-id",
+    "4242",
+    "--centra-url",
+    "https://acme.centraqa.com/graphql",
+    "--globale-env",
+    "QA-INT",
+    "--store",
+    "Retail",
+    "--store",
+    "Wholesale:WHOLESALE",
+    "--warehouse",
+    "Main",
+    "--own-market",
+    "se",
+]
+
+
+def test_init_scaffolds_a_valid_environment(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(INIT, capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "wrote manifests/acme-qa/environment.yaml",
+        "OK: 7 resources in acme-qa",
+        "Next: export CENTRA_ACME_QA_TOKEN=... GE_ORDER_API_SECRET=$(provision secret "
+        "generate); provision plan -e acme-qa",
+    ]
+    assert run(["validate", "-e", "acme-qa"], capsys)[:2] == (0, "OK: 7 resources in acme-qa\n")
+    code, out, _ = run(["diff-env", "qa-int", "acme-qa"], capsys)
+    assert out.splitlines()[-1].startswith("7 differences, 1 possible promotion mistake")
+    code, _, err = run(INIT, capsys)
+    assert (code, err) == (1, "error: manifests/acme-qa already exists; nothing was written\n")
+
+
+def test_init_that_does_not_validate_leaves_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [("http:" + a[6:] if a.startswith("https:") else a) for a in INIT]
+    args[1] = "acme-bad"
+    code, out, err = run(args, capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: manifests/acme-bad/environment.yaml:8:10: Centra URL must use https:// "
+        "(http:// only on loopback)\n"
+    )
+    assert not (workdir / "manifests" / "acme-bad").exists()
+
+
+def test_changelog_names_what_changed_for_users() -> None:
+    text = (REPO / "CHANGELOG.md").read_text()
+    assert text.startswith("# Changelog\n")
+    for needle in ("PROVISION_CENTRA_URL_QA_INT", "## [Unreleased]", "## [0.1.0]"):
+        assert needle in text
