@@ -162,8 +162,13 @@ def _process_row(row: Row, api: EmulatorClient) -> int:
         if row.fault.get("second"):
             lock = Path(".provision/qa-int.ledger.json.lock")
             _wait_for(lock.exists, "the lock", first)
-            second = _cli(["apply", "-e", "qa-int", "--auto-approve"], row)
-            _, err = second.communicate(timeout=120)
+            first.send_signal(signal.SIGSTOP)  # hold it mid-run: the overlap is certain
+            try:
+                assert lock.exists()
+                second = _cli(["apply", "-e", "qa-int", "--auto-approve"], row)
+                _, err = second.communicate(timeout=120)
+            finally:
+                first.send_signal(signal.SIGCONT)
             assert row.says in err and "Traceback" not in err
             code = second.returncode
             assert first.wait(timeout=120) == 0
