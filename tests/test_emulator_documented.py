@@ -131,3 +131,12 @@ def test_filters_and_display_links(api: EmulatorClient) -> None:
     assert item["display"]["uri"] and item["productVariant"]["productSizes"]
     assert display["store"]["name"] == "Retail" and display["product"]["id"] > 0
     assert {m["name"] for m in display["markets"]} == {"Sweden", "Global-e"}
+
+
+def test_assigned_countries_default_to_name_order(api: EmulatorClient) -> None:
+    """Market/Pricelist.assignedToCountries default to `sort: [name_ASC]` (reference)."""
+    body = api.data(
+        '{ markets(where: {name: {equals: "Global-e"}}) { assignedToCountries { name } } }'
+    )
+    names = [c["name"] for c in body["markets"][0]["assignedToCountries"]]
+    assert len(names) > 200 and names == sorted(names)

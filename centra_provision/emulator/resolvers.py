@@ -144,6 +144,8 @@ class Views:
             rows = [countries[i] for i in sorted(ids) if i in countries]
             if where and where.get("id"):
                 rows = [r for r in rows if r["id"] in where["id"]]
+            if sort and sort[0] == "name_ASC":  # the reference's default order
+                rows, sort = sorted(rows, key=lambda r: str(r["name"])), None
             if limit is None and page is None:
                 return rows if not (sort and sort[0].endswith("_DESC")) else rows[::-1]
             return paginate(rows, sort, limit, page)
