@@ -734,6 +734,7 @@ def storefront(env: str, manifests: Path, fmt: str) -> int:
         click.echo(
             json.dumps(
                 {
+                    "formatVersion": 1,
                     "environment": config.name,
                     "globaleEnvironment": config.globale_env,
                     "merchantId": config.merchant_id,
@@ -958,13 +959,32 @@ def init(
 
 @cli.command()
 @click.argument("kind", required=False)
-def schema(kind: str | None) -> int:
-    """Print the JSON Schema (draft 2020-12) of KIND, or of any manifest document.
+@click.option(
+    "--output",
+    "output_kind",
+    metavar="COMMAND",
+    help="Print instead the JSON Schema of a command's --format json output (plan, validate, "
+    "drift, apply, envs, diff-env, storefront, state-list, state-show).",
+)
+def schema(kind: str | None, output_kind: str | None) -> int:
+    """Print the JSON Schema (draft 2020-12) of KIND, or of any manifest document; with
+    --output, of a command's JSON output.
 
     Point yaml-language-server at the output for completion and checking in editors.
     """
     from centra_provision.manifest.schema import SCHEMA_KINDS, combined_schema, schema_text
 
+    if output_kind is not None:
+        from centra_provision.render.output_schemas import OUTPUTS, output_schema
+
+        if kind is not None:
+            raise click.UsageError("give KIND or --output, not both")
+        if output_kind not in OUTPUTS:
+            raise click.BadParameter(
+                f"unknown output {output_kind!r}; one of: {', '.join(OUTPUTS)}"
+            )
+        click.echo(output_schema(output_kind), nl=False)
+        return 0
     if kind is None:
         click.echo(combined_schema())
         return 0

@@ -99,7 +99,11 @@ def test_schema_per_kind_and_combined(capsys: pytest.CaptureFixture[str]) -> Non
 def test_envs_lists_environments(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["envs", "--manifests", str(ROOT), "--format", "json"], capsys)
     assert code == 0
-    assert [(e["name"], e["globaleEnvironment"], e["merchantId"]) for e in json.loads(out)] == [
+    body = json.loads(out)
+    assert body["formatVersion"] == 1
+    assert [
+        (e["name"], e["globaleEnvironment"], e["merchantId"]) for e in body["environments"]
+    ] == [
         ("local", "QA-INT", 1808),
         ("prod", "PROD", 999999),
         ("qa-int", "QA-INT", 1808),

@@ -36,14 +36,14 @@ def test_a_resource_in_one_environment_is_one_line(capsys: pytest.CaptureFixture
         ["diff-env", "local", "qa-int", "--manifests", ROOT, "--format", "json"], capsys
     )
     assert code == 2
-    assert json.loads(out) == [
+    assert json.loads(out)["differences"] == [
         {"path": p, "a": None, "b": None, "expected": False, "onlyIn": "local", "reason": None}
         for p in ("Pricelist/Global-e SEK", "Pricelist/Wholesale SEK", "ShippingOption/GE Express")
     ]
     code, out, _ = run(
         ["diff-env", "local", "qa-int", "--manifests", ROOT, "--format", "json", "--all"], capsys
     )
-    url = next(d for d in json.loads(out) if d["path"] == "Environment/centra.url")
+    url = next(d for d in json.loads(out)["differences"] if d["path"] == "Environment/centra.url")
     assert (
         url["expected"] is True and url["reason"] == "each environment has its own Centra and token"
     )

@@ -56,7 +56,8 @@ def envdiff_json(diff: EnvDiff, show_all: bool = False) -> str:
         }
         for d in shown(diff, show_all)
     ]
-    return json.dumps(body, indent=2, default=_plain) + "\n"
+    document = {"formatVersion": 1, "differences": body}
+    return json.dumps(document, indent=2, default=_plain) + "\n"
 
 
 def _plain(v: Any) -> Any:

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 
 
 def _emit(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
+    """One JSON document: numbers as numbers (a rate is 25 here as in the plan), and a
+    `formatVersion` so that readers can tell a shape they know."""
+    from centra_provision.engine.plan import FORMAT_VERSION, _jsonable
+
+    body = _jsonable(value)
+    if isinstance(body, dict):
+        body = {"formatVersion": FORMAT_VERSION, **body}
+    click.echo(json.dumps(body, indent=2, sort_keys=True, default=str))
 
 
 class JsonConsole:
@@ -47,15 +54,17 @@ class JsonConsole:
 
     def environments(self, summaries: list[EnvironmentSummary]) -> None:
         _emit(
-            [
-                {
-                    "name": s.name,
-                    "globaleEnvironment": s.globale_env,
-                    "merchantId": s.merchant_id,
-                    "problem": s.problem,
-                }
-                for s in summaries
-            ]
+            {
+                "environments": [
+                    {
+                        "name": s.name,
+                        "globaleEnvironment": s.globale_env,
+                        "merchantId": s.merchant_id,
+                        "problem": s.problem,
+                    }
+                    for s in summaries
+                ]
+            }
         )
 
     def plan(self, plan: Plan, verbose: bool = False) -> None:

@@ -21,7 +21,7 @@ def header(state: LedgerState) -> str:
 
 def state_list(state: LedgerState, fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps(asdict(state), indent=2, sort_keys=True))
+        click.echo(json.dumps({"formatVersion": 1, **asdict(state)}, indent=2, sort_keys=True))
         return
     click.echo(header(state))
     width = max((len(r.address) for r in state.resources), default=0)
@@ -38,7 +38,7 @@ def state_list(state: LedgerState, fmt: str) -> None:
 
 def state_show(state: LedgerState, res: ResourceState, fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps(asdict(res), indent=2, sort_keys=True))
+        click.echo(json.dumps({"formatVersion": 1, **asdict(res)}, indent=2, sort_keys=True))
         return
     click.echo(f"{res.address}  ({state.location}, version {state.serial})")
     width = max((len(f.path) for f in res.fields), default=0)
