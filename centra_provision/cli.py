@@ -1055,7 +1055,8 @@ def emulator() -> None:
     type=click.IntRange(0, 65535),
     default=0,
     show_default=True,
-    help="Port on 127.0.0.1 (0 picks a free one).",
+    help="Port on 127.0.0.1 (0: with --state FILE the port it was last served on, when "
+    "free; otherwise any free one).",
 )
 @click.option(
     "--state",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -21,7 +21,17 @@ from centra_provision.emulator.faults import Faults
 
 class _Server(uvicorn.Server):
     """uvicorn re-raises SIGINT/SIGTERM after shutting down (exit status -15); a service
-    stopped on purpose should exit 0, so we only ask it to stop."""
+    stopped on purpose should exit 0, so we only ask it to stop. `ready` runs once the
+    server is serving, so that what it prints (the URL) is true when a script reads it."""
+
+    def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            self.ready()
 
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -56,19 +66,36 @@ def serve(
     mutations_per_10s: int | None = None,
     plan: str = "growth",
 ) -> None:
-    sock = listening_socket(port)
     emulator = Emulator(state, products, requests_per_10s, mutations_per_10s, faults, plan=plan)
-    bound = sock.getsockname()[1]
-    print(f"url: http://127.0.0.1:{bound}/graphql")
-    print(f"token: {emulator.admin_token}")
-    print(
-        f"backoffice: http://127.0.0.1:{bound}/backoffice/ (user admin, password "
-        f"{emulator.backoffice_password})"
-    )
-    sys.stdout.flush()
-    config = uvicorn.Config(emulator, log_level="warning", lifespan="off")
-    server = _Server(config)
     try:
-        server.run(sockets=[sock])
+        sock = _bind(port, emulator, state != ":memory:")
+        bound = sock.getsockname()[1]
+
+        def announce() -> None:
+            print(f"url: http://127.0.0.1:{bound}/graphql")
+            print(f"token: {emulator.admin_token}")
+            print(
+                f"backoffice: http://127.0.0.1:{bound}/backoffice/ (user admin, password "
+                f"{emulator.backoffice_password})"
+            )
+            sys.stdout.flush()
+
+        config = uvicorn.Config(emulator, log_level="warning", lifespan="off")
+        _Server(config, announce).run(sockets=[sock])
     finally:
         emulator.state.close()
+
+
+def _bind(port: int, emulator: Emulator, kept: bool) -> socket.socket:
+    """`--port 0` with a kept state reuses the port the state was last served on when it is
+    free (bookmarks and scripts keep working across restarts); otherwise any free port."""
+    previous = emulator.state.get_meta("served_port") if kept and port == 0 else None
+    if previous is not None:
+        try:
+            return listening_socket(int(previous))
+        except OSError:
+            pass  # taken by something else now: a new port
+    sock = listening_socket(port)
+    if kept:
+        emulator.state.set_meta("served_port", str(sock.getsockname()[1]))
+    return sock
