@@ -47,8 +47,43 @@ def _validator(kind: str) -> Draft202012Validator:
     return cls(schema)
 
 
+@cache
+def _fast(kind: str) -> Any:
+    """The kind's schema compiled to Python by fastjsonschema: some 10x faster than
+    jsonschema on a valid document, so a 3,000-document environment validates in a fraction
+    of the time. It only says valid or not; the messages come from jsonschema."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_text(kind)))
+
+
+# Compiling a kind costs 2-30 ms: worth it only for environments with many documents of a
+# kind (a shipped environment has one or two each, and validate must start fast).
+COMPILE_AFTER = 32
+_seen: dict[str, int] = {}
+
+
+def _fast_valid(kind: str, data: Any) -> bool:
+    _seen[kind] = _seen.get(kind, 0) + 1
+    if _seen[kind] <= COMPILE_AFTER:
+        return False
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        _fast(kind)(data)
+    except JsonSchemaException:
+        return False
+    except Exception:  # a compiled check that trips over a value: let jsonschema decide
+        return False
+    return True
+
+
 def validate_document(doc: SourceDocument, kind: str) -> list[Diagnostic]:
-    """Every schema violation of one document, each as `file:line:col: Kind name: message`."""
+    """Every schema violation of one document, each as `file:line:col: Kind name: message`.
+    Past the first few documents of a kind, one the compiled schema accepts has none (the two
+    agree: tests/test_schema_fast_path.py); only a rejected one pays for jsonschema."""
+    if _fast_valid(kind, doc.data):
+        return []
     label = _label(doc, kind)
     errors = sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.path)))
     return [d for e in errors for d in _diagnostics(doc, label, e)]

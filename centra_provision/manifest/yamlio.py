@@ -49,10 +49,6 @@ _COLUMN = (1 << _SHIFT) - 1
 Stored = Mark | int
 
 
-def pack(mark: Mark) -> int:
-    return mark.line << _SHIFT | min(mark.col, _COLUMN)
-
-
 @dataclass
 class SourceDocument:
     """One YAML document: its plain value and the marks of every value and mapping key.
@@ -139,8 +135,13 @@ class _Builder:
         self.anchors: dict[str, _Anchor] = {}
         self.errors: list[Diagnostic] = []
 
-    def _mark(self, event: Any) -> Mark:
-        return Mark(self.file, event.start_mark.line + 1, event.start_mark.column + 1)
+    def _pos(self, event: Any) -> int:
+        """The event's position, packed as the document stores it."""
+        start = event.start_mark
+        return int((start.line + 1) << _SHIFT | min(start.column + 1, _COLUMN))
+
+    def _at(self, pos: int) -> Mark:
+        return Mark(self.file, pos >> _SHIFT, pos & _COLUMN)
 
     def document(self) -> SourceDocument:
         """Consume one document's events (after DocumentStart, through DocumentEnd)."""
@@ -186,27 +187,30 @@ class _Builder:
 
     def _node(self, event: Any, path: Path_, depth: int, stack: list[_Frame]) -> Any:
         self.count += 1
-        mark = self._mark(event)
+        pos = self._pos(event)
         if self.count > MAX_NODES:
             raise _Abort(
-                mark, f"document expands to more than {MAX_NODES} values (alias bomb?); refused"
+                self._at(pos),
+                f"document expands to more than {MAX_NODES} values (alias bomb?); refused",
             )
         if depth > MAX_DEPTH:
-            raise _Abort(mark, f"nesting deeper than {MAX_DEPTH} levels; refused")
-        self.marks.append((path, pack(mark)))
+            raise _Abort(self._at(pos), f"nesting deeper than {MAX_DEPTH} levels; refused")
+        self.marks.append((path, pos))
         cls = type(event)
         if cls is yaml.ScalarEvent:
-            value = self._scalar(event, mark)
+            value = self._scalar(event, pos)
             if event.anchor is not None:
                 self.anchors[event.anchor] = _Anchor(value, 1, 0, [], [])
             return value
         if cls is yaml.AliasEvent:
-            return self._alias(event, path, depth, mark)
+            return self._alias(event, path, depth, pos)
         container: Any = {} if cls is yaml.MappingStartEvent else []
         expected = _CORE + ("map" if cls is yaml.MappingStartEvent else "seq")
         if event.tag is not None and event.tag not in (expected, "!"):
             shape = "a mapping" if cls is yaml.MappingStartEvent else "a sequence"
-            self.errors.append(Diagnostic(mark, f"unsupported YAML tag {event.tag} on {shape}"))
+            self.errors.append(
+                Diagnostic(self._at(pos), f"unsupported YAML tag {event.tag} on {shape}")
+            )
         at = (self.count, len(self.marks), len(self.key_marks))
         stack.append(_Frame(container, path, event.anchor, at))
         return _OPEN
@@ -224,32 +228,33 @@ class _Builder:
                 [(p[n:], m) for p, m in self.key_marks[frame.keys :]],
             )
 
-    def _alias(self, event: Any, path: Path_, depth: int, mark: Mark) -> Any:
+    def _alias(self, event: Any, path: Path_, depth: int, pos: int) -> Any:
         anchor = self.anchors.get(event.anchor)
         if anchor is None:
-            self.errors.append(Diagnostic(mark, f"unknown alias *{event.anchor}"))
+            self.errors.append(Diagnostic(self._at(pos), f"unknown alias *{event.anchor}"))
             return None
         self.count += anchor.count - 1
         if self.count > MAX_NODES:
             raise _Abort(
-                mark, f"document expands to more than {MAX_NODES} values (alias bomb?); refused"
+                self._at(pos),
+                f"document expands to more than {MAX_NODES} values (alias bomb?); refused",
             )
         if depth + anchor.depth > MAX_DEPTH:
-            raise _Abort(mark, f"nesting deeper than {MAX_DEPTH} levels; refused")
+            raise _Abort(self._at(pos), f"nesting deeper than {MAX_DEPTH} levels; refused")
         self.marks.extend((path + p, m) for p, m in anchor.marks if p)
         self.key_marks.extend((path + p, m) for p, m in anchor.key_marks)
         return copy_value(anchor.value)
 
     def _key(self, top: _Frame, event: Any) -> None:
-        mark = self._mark(event)
+        pos = self._pos(event)
         if type(event) is not yaml.ScalarEvent:
-            self.errors.append(Diagnostic(mark, "mapping keys must be plain strings"))
+            self.errors.append(Diagnostic(self._at(pos), "mapping keys must be plain strings"))
             self._skip(event)  # the key itself
             self._skip(self.parser.get_event())  # and its value
             return
         key = str(event.value)
         if event.tag is not None and not event.tag.startswith(_CORE) and event.tag != "!":
-            self.errors.append(Diagnostic(mark, f"unsupported YAML tag {event.tag}"))
+            self.errors.append(Diagnostic(self._at(pos), f"unsupported YAML tag {event.tag}"))
         problem = None
         if key == "<<":
             problem = "YAML merge keys (<<) are not supported"
@@ -257,12 +262,12 @@ class _Builder:
             first = dict(self.key_marks)[(*top.path, key)] >> _SHIFT
             problem = f"duplicate key '{key}' (first at line {first})"
         if problem is not None:
-            self.errors.append(Diagnostic(mark, problem))
+            self.errors.append(Diagnostic(self._at(pos), problem))
             self._skip(self.parser.get_event())
             return
         top.key = key
         top.key_path = (*top.path, key)
-        self.key_marks.append((top.key_path, pack(mark)))
+        self.key_marks.append((top.key_path, pos))
 
     def _skip(self, event: Any) -> None:
         """Consume one node's events without building it (no recursion)."""
@@ -274,28 +279,28 @@ class _Builder:
             elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 level -= 1
 
-    def _scalar(self, event: Any, mark: Mark) -> Any:
+    def _scalar(self, event: Any, pos: int) -> Any:
         tag, value = event.tag, event.value
         if tag is None and event.implicit[0]:
-            return self._plain(value, mark)
+            return self._plain(value, pos)
         if tag is None or tag == "!" or tag == _CORE + "str":
             return value
         if tag.startswith(_CORE):
-            typed = self._typed(tag[len(_CORE) :], value, mark)
+            typed = self._typed(tag[len(_CORE) :], value, pos)
             if typed is not _BAD:
                 return typed
             self.errors.append(
                 Diagnostic(
-                    mark,
+                    self._at(pos),
                     f"!!{tag[len(_CORE) :]} {_short(value)} is not a YAML 1.2 "
                     f"{tag[len(_CORE) :]}; refused",
                 )
             )
             return None
-        self.errors.append(Diagnostic(mark, f"unsupported YAML tag {tag}"))
+        self.errors.append(Diagnostic(self._at(pos), f"unsupported YAML tag {tag}"))
         return None
 
-    def _plain(self, value: str, mark: Mark) -> Any:
+    def _plain(self, value: str, pos: int) -> Any:
         """Implicit typing of a plain scalar by the YAML 1.2 core schema."""
         first = value[:1]
         if first in "~nN" and _NULL.match(value):
@@ -303,30 +308,34 @@ class _Builder:
         if first in "tTfF" and _BOOL.match(value):
             return value[0] in "tT"
         if first in "-+0123456789" and _INT.match(value):
-            return self._int(value, mark)
+            return self._int(value, pos)
         if first in "-+.0123456789":
             if _FLOAT.match(value):
-                return self._decimal(value, mark)
+                return self._decimal(value, pos)
             if _NON_FINITE.match(value):
-                self.errors.append(Diagnostic(mark, f"{value} is not a finite number; refused"))
+                self.errors.append(
+                    Diagnostic(self._at(pos), f"{value} is not a finite number; refused")
+                )
                 return None
         return value
 
-    def _typed(self, name: str, value: str, mark: Mark) -> Any:
+    def _typed(self, name: str, value: str, pos: int) -> Any:
         if name == "null" and _NULL.match(value):
             return None
         if name == "bool" and _BOOL.match(value):
             return value[0] in "tT"
         if name == "int" and _INT.match(value):
-            return self._int(value, mark)
+            return self._int(value, pos)
         if name == "float" and (_FLOAT.match(value) or _INT.match(value)):
-            return self._decimal(value, mark)
+            return self._decimal(value, pos)
         if name == "float" and _NON_FINITE.match(value):
-            self.errors.append(Diagnostic(mark, f"{value} is not a finite number; refused"))
+            self.errors.append(
+                Diagnostic(self._at(pos), f"{value} is not a finite number; refused")
+            )
             return None
         return _BAD
 
-    def _int(self, value: str, mark: Mark) -> int | None:
+    def _int(self, value: str, pos: int) -> int | None:
         text = value.replace("_", "")
         if len(text) <= 24:
             sign = -1 if text.startswith("-") else 1
@@ -339,16 +348,20 @@ class _Builder:
                 number = sign * int(digits)
             if -MAX_INT - 1 <= number <= MAX_INT:
                 return number
-        self.errors.append(Diagnostic(mark, f"integer {_short(value)} is out of range; refused"))
+        self.errors.append(
+            Diagnostic(self._at(pos), f"integer {_short(value)} is out of range; refused")
+        )
         return None
 
-    def _decimal(self, value: str, mark: Mark) -> Decimal | None:
+    def _decimal(self, value: str, pos: int) -> Decimal | None:
         number = Decimal(value.replace("_", "")) if not value.startswith(("0o", "0x")) else None
         if number is None:
-            as_int = self._int(value, mark)
+            as_int = self._int(value, pos)
             return None if as_int is None else Decimal(as_int)
         if number and not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
-            self.errors.append(Diagnostic(mark, f"number {_short(value)} is out of range; refused"))
+            self.errors.append(
+                Diagnostic(self._at(pos), f"number {_short(value)} is out of range; refused")
+            )
             return None
         return number
 
