@@ -11,6 +11,7 @@ CLI. The README's table is checked against ROWS, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -140,8 +142,8 @@ def _cli(args: list[str], row: Row) -> subprocess.Popen[str]:
     )
 
 
-def _mutations(api: EmulatorClient) -> int:
-    stats = api.stats()
+def _created(api: EmulatorClient) -> int:
+    stats = dict(api.emulator.stats)
     return sum(v for k, v in stats.items() if k.startswith("operation.Create"))
 
 
@@ -156,7 +158,12 @@ def _wait_for(condition: Callable[[], bool], what: str, proc: subprocess.Popen[s
 
 
 def _process_row(row: Row, api: EmulatorClient) -> int:
-    api.faults(latency_ms=25)  # slow enough that the kill lands mid-run
+    api.faults(latency_ms=25)  # slow enough that the second apply meets the first's lock
+    wanted = int(row.fault.get("after_mutations", -1))
+    if wanted == 0:  # the second request: the first read after rateLimits
+        held, release = _hold_when(api, lambda: api.emulator.stats["requests"] >= 2)
+    else:  # the first request after `wanted` creates ran
+        held, release = _hold_when(api, lambda: 0 <= wanted <= _created(api))
     first = _cli(["apply", "-e", "qa-int", "--auto-approve"], row)
     try:
         if row.fault.get("second"):
@@ -173,17 +180,39 @@ def _process_row(row: Row, api: EmulatorClient) -> int:
             code = second.returncode
             assert first.wait(timeout=120) == 0
             return code
-        wanted = int(row.fault["after_mutations"])
-        if wanted == 0:
-            _wait_for(lambda: api.stats().get("requests", 0) >= 2, "a read", first)
-        else:
-            _wait_for(lambda: _mutations(api) >= wanted, f"{wanted} writes", first)
+        _wait_for(held.is_set, "the held request", first)
         first.send_signal(signal.SIGKILL)
-        return first.wait(timeout=60)
+        code = first.wait(timeout=60)
+        assert _created(api) == wanted  # killed exactly there
+        return code
     finally:
+        release()
         if first.poll() is None:
             first.kill()
             first.wait()
+
+
+def _hold_when(api: EmulatorClient, condition: Callable[[], bool]) -> tuple[Any, Any]:
+    """Hold every request that arrives once `condition()` holds, in the emulator's latency
+    hook (before the request runs), so a kill lands at a known point whatever the load."""
+    faults = api.emulator.faults
+    original = faults.delay
+    held, released = threading.Event(), threading.Event()
+
+    async def delay() -> None:
+        if condition():
+            held.set()
+            while not released.is_set():
+                await asyncio.sleep(0.01)
+        await original()
+
+    faults.delay = delay  # type: ignore[method-assign]
+
+    def release() -> None:
+        released.set()
+        faults.delay = original  # type: ignore[method-assign]
+
+    return held, release
 
 
 def _state_row(
