@@ -124,3 +124,31 @@ def test_envs_lists_an_environment_that_fails_to_load_and_exits_1(
     assert (
         out == "test\tmanifests/test/environment.yaml:11:17: .nan is not a finite number; refused\n"
     )
+
+
+@pytest.mark.parametrize("state", ["directory", "junk"])
+def test_unusable_embedded_state_file_is_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    state: str,
+) -> None:
+    # Running as root, a read-only .provision/ cannot be made here; a state path that
+    # SQLite cannot open or that is not the emulator's database takes the same path.
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "manifests", tmp_path / "manifests")
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / ".provision" / "local-centra.sqlite"
+    if state == "directory":
+        path.mkdir(parents=True)
+    else:
+        path.parent.mkdir()
+        path.write_text("not a database")
+    code, out, err = run(["plan", "-e", "local"], capsys)
+    reason = "Is a directory" if state == "directory" else "file is not a database"
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: cannot use the embedded emulator's state file .provision/local-centra.sqlite: "
+        f"{reason} (is .provision/ writable, and the file the emulator's own?)\n"
+    )
