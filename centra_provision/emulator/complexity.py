@@ -126,7 +126,7 @@ class _Walk:
         argument = definition.args.get("limit")
         if argument is None:
             return 1
-        given = next((a.value for a in node.arguments if a.name.value == "limit"), None)
+        given = next((a.value for a in node.arguments or () if a.name.value == "limit"), None)
         value: Any = None
         if isinstance(given, IntValueNode):
             value = int(given.value)
