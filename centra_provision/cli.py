@@ -24,7 +24,28 @@ from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError, Us
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = click.Choice(["text", "json", "markdown"])
+LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"], case_sensitive=False)
+
+
+def format_option(choices: list[str], help_text: str) -> Callable[[F], F]:
+    """`--format`: every command spells it the same way, the first choice the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help_text,
+    )
+
+
+report_format_option = format_option(
+    ["text", "json", "markdown"],
+    "Output format: text for people, json for programs, markdown for PR comments.",
+)
+data_format_option = format_option(
+    ["text", "json"], "Output format: text for people, json for programs."
+)
 
 
 def manifests_option(func: F) -> F:
@@ -37,19 +58,6 @@ def manifests_option(func: F) -> F:
         show_default=True,
         type=click.Path(file_okay=False, path_type=Path),
         help="Manifest root holding one folder per environment (env: PROVISION_MANIFESTS).",
-    )(func)
-
-
-def env_option(func: F) -> F:
-    """`-e/--env NAME`: the environment folder under the manifest root (or PROVISION_ENV)."""
-    return click.option(
-        "-e",
-        "--env",
-        "env",
-        envvar="PROVISION_ENV",
-        required=True,
-        shell_complete=complete_env,
-        help="Environment name: a folder under the manifest root (env: PROVISION_ENV).",
     )(func)
 
 
@@ -67,6 +75,23 @@ def complete_env(ctx: click.Context, _param: click.Parameter, incomplete: str) -
     except (ProvisionError, OSError):
         return []
     return [n for n in names if n.startswith(incomplete)]
+
+
+def _env_option(required: bool) -> Callable[[F], F]:
+    """`-e/--env NAME`: the environment folder under the manifest root (or PROVISION_ENV);
+    optional only where another option (validate's --all) can stand in for it."""
+    return click.option(
+        "-e",
+        "--env",
+        "env",
+        envvar="PROVISION_ENV",
+        required=required,
+        shell_complete=complete_env,
+        help="Environment name: a folder under the manifest root (env: PROVISION_ENV).",
+    )
+
+
+env_option = _env_option(required=True)
 
 
 def complete_target(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
@@ -141,7 +166,7 @@ def centra_url_option(func: F) -> F:
     envvar="PROVISION_LOG_LEVEL",
     default="warning",
     show_default=True,
-    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    type=LOG_LEVELS,
     help="Log to stderr at this level (env: PROVISION_LOG_LEVEL).",
 )
 def cli(log_level: str) -> None:
@@ -167,26 +192,12 @@ def cli(log_level: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "-e",
-    "--env",
-    "env",
-    envvar="PROVISION_ENV",
-    shell_complete=complete_env,
-    help="Environment name: a folder under the manifest root (env: PROVISION_ENV).",
-)
+@_env_option(required=False)
 @click.option(
     "--all", "all_envs", is_flag=True, help="Validate every environment under the manifest root."
 )
 @manifests_option
-@click.option(
-    "--format",
-    "fmt",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs, markdown for PR comments.",
-)
+@report_format_option
 def validate(env: str | None, all_envs: bool, manifests: Path, fmt: str) -> int:
     """Check an environment's manifests (or, with --all, every environment's): schemas and
     semantic rules, no network.
@@ -243,14 +254,7 @@ def _validate_one(env: str, manifests: Path, fmt: str) -> int:
 @cli.command()
 @env_option
 @manifests_option
-@click.option(
-    "--format",
-    "fmt",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs, markdown for PR comments.",
-)
+@report_format_option
 @click.option(
     "--out",
     "out",
@@ -321,14 +325,7 @@ def plan(
 @target_option
 @centra_url_option
 @rate_share_option
-@click.option(
-    "--format",
-    "fmt",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs, markdown for PR comments.",
-)
+@report_format_option
 def apply(
     env: str,
     manifests: Path,
@@ -411,13 +408,9 @@ def _read_json(path: Path) -> object:
 @cli.command()
 @env_option
 @manifests_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "junit", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Report format: text, json, junit (for CI test reports) or markdown.",
+@format_option(
+    ["text", "json", "junit", "markdown"],
+    "Report format: text, json, junit (for CI test reports) or markdown.",
 )
 @click.option(
     "--output",
@@ -680,14 +673,7 @@ def _export_interrupted(env: str, options: Any, pages: int, rows: int) -> str:
 @manifests_option
 @click.argument("env_a")
 @click.argument("env_b")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs.",
-)
+@data_format_option
 @click.option(
     "--all",
     "show_all",
@@ -713,13 +699,8 @@ def diff_env(manifests: Path, env_a: str, env_b: str, fmt: str, show_all: bool) 
 @cli.command()
 @env_option
 @manifests_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["html", "json"]),
-    default="html",
-    show_default=True,
-    help="html: the tags to paste into the page head; json: the same for programs.",
+@format_option(
+    ["html", "json"], "html: the tags to paste into the page head; json: the same for programs."
 )
 def storefront(env: str, manifests: Path, fmt: str) -> int:
     """Print the Global-e module script and CSS tags for the environment's storefront."""
@@ -778,14 +759,7 @@ def state() -> None:
 @state.command("list")
 @env_option
 @manifests_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs.",
-)
+@data_format_option
 def state_list(env: str, manifests: Path, fmt: str) -> int:
     """Resources the ledger holds: fields, and when and how they were recorded."""
     from centra_provision.engine.state import list_state
@@ -799,14 +773,7 @@ def state_list(env: str, manifests: Path, fmt: str) -> int:
 @env_option
 @manifests_option
 @click.argument("address", metavar="KIND/NAME")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs.",
-)
+@data_format_option
 def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
     """One resource's records: each field's fingerprint, source and time, and the last
     snapshot of what Centra showed."""
@@ -833,14 +800,7 @@ def state_rm(env: str, manifests: Path, address: str) -> int:
 
 @cli.command("show")
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=FORMATS,
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs, markdown for PR comments.",
-)
+@report_format_option
 @click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
 def show(plan_file: Path, fmt: str, verbose: bool) -> int:
     """Render a saved plan (`plan --out FILE`) exactly as `plan` printed it."""
@@ -996,14 +956,7 @@ def schema(kind: str | None, output_kind: str | None) -> int:
 
 @cli.command()
 @manifests_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format: text for people, json for programs.",
-)
+@data_format_option
 def envs(manifests: Path, fmt: str) -> int:
     """List the environments under the manifest root (for CI matrices)."""
     from centra_provision.manifest.catalog import environment_summaries
@@ -1149,7 +1102,7 @@ def _log_level_everywhere(group: click.Group) -> None:
             command.params.append(
                 click.Option(
                     ["--log-level"],
-                    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+                    type=LOG_LEVELS,
                     expose_value=False,
                     callback=_set_log_level,
                     help="Log to stderr at this level (as `provision --log-level`).",

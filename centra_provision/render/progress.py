@@ -4,11 +4,12 @@ otherwise (CI logs must show that a long export is alive without a line per requ
 from __future__ import annotations
 
 import time
-from types import TracebackType
 
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from centra_provision.render.display import Display
 
 MIN_WAIT_SHOWN = 0.5  # shorter waits are the limiter's normal pacing, not worth a word
 MIN_WAIT_LOGGED = 5.0  # in a log, a line per second of pacing would drown the page lines
@@ -18,7 +19,7 @@ def wait_words(seconds: float, reason: str) -> str:
     return f"waiting {max(1, round(seconds))} s for {reason}"
 
 
-class CatalogProgress:
+class CatalogProgress(Display):
     """Counts pages and rows; subclasses decide how to show them."""
 
     def __init__(self) -> None:
@@ -46,17 +47,6 @@ class CatalogProgress:
 
     def show_wait(self, text: str) -> None:
         raise NotImplementedError
-
-    def __enter__(self) -> CatalogProgress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
 
 class LiveCatalogProgress(CatalogProgress):
@@ -87,16 +77,10 @@ class LiveCatalogProgress(CatalogProgress):
     def show_wait(self, text: str) -> None:
         self.bar.update(self.task, description=text)
 
-    def __enter__(self) -> CatalogProgress:
+    def start(self) -> None:
         self.bar.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self.bar.stop()
 
 

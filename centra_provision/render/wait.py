@@ -4,20 +4,19 @@ still pending."""
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import click
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from centra_provision.engine.wait import ATTEST, VERIFIED, WaitRow
+from centra_provision.render.display import Display
 
 STATE_WORDS = {VERIFIED: "verified", ATTEST: "needs attest", "waiting": "waiting"}
 STATE_STYLE = {VERIFIED: "green", ATTEST: "yellow", "waiting": "cyan"}
 
 
-class WaitDisplay:
+class WaitDisplay(Display):
     """Keeps the last rows; subclasses show them."""
 
     def __init__(self) -> None:
@@ -29,17 +28,6 @@ class WaitDisplay:
 
     def show(self) -> None:
         raise NotImplementedError
-
-    def __enter__(self) -> WaitDisplay:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     def interrupted(self, environment: str) -> list[str]:
         """What Ctrl-C leaves: recorded, pending, and how to go on."""
@@ -87,12 +75,7 @@ class LiveWaitTable(WaitDisplay):
             self.live.start()
         self.live.update(self._table(), refresh=True)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         if self.live.is_started:
             self.live.stop()
 
