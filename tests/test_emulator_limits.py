@@ -36,6 +36,16 @@ def test_growth_is_the_default_plan() -> None:
     assert found[("QUERY_COMPLEXITY", "ONE_HOUR")]["quota"] == 30_000_000
 
 
+def test_a_quota_rate_limits_cannot_report_is_refused() -> None:
+    """rateLimits answers quotas as GraphQL Ints: the largest one still answers, a larger
+    one is refused when the emulator is configured, not later as a broken answer."""
+    top = {"QUERY_COMPLEXITY/ONE_HOUR": 2**31 - 1}
+    found = rows(EmulatorClient(Emulator(":memory:", products=0, quotas=top), None))
+    assert found[("QUERY_COMPLEXITY", "ONE_HOUR")]["quota"] == 2**31 - 1
+    with pytest.raises(ValueError, match="above 2147483647"):
+        Emulator(":memory:", products=0, quotas={"QUERY_COMPLEXITY/ONE_HOUR": 2**31})
+
+
 def test_every_response_reports_its_complexity(api: EmulatorClient) -> None:
     page = "query P($n: Int!) { products(limit: $n) { id name } }"
     body = api.gql(page, {"n": 10}).json()

@@ -101,6 +101,9 @@ class Bucket:
         }
 
 
+GRAPHQL_INT_MAX = 2**31 - 1
+
+
 def quotas_for(
     plan: str = "growth", overrides: Mapping[str, int] | None = None
 ) -> dict[tuple[str, str], int]:
@@ -112,6 +115,9 @@ def quotas_for(
         kind, _, interval = key.partition("/")
         if (kind, interval) not in quotas or not isinstance(value, int) or value < 1:
             raise ValueError(f"bad rate-limit override {key}={value!r}")
+        if value > GRAPHQL_INT_MAX:
+            # rateLimits reports quotas as GraphQL Ints; a larger one could not be answered.
+            raise ValueError(f"rate-limit override {key}={value} is above {GRAPHQL_INT_MAX}")
         quotas[(kind, interval)] = value
     return quotas
 
