@@ -4,12 +4,19 @@ Centra and against deliberate drift."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import pytest
+from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.ledger import Ledger
 from centra_provision.executors.backoffice import plain as _plain
-from centra_provision.manifest.desired import DesiredState, check_context
+from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.resources import KINDS, countries
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
@@ -71,3 +78,44 @@ def record_write_only(ledger: Ledger, desired: DesiredState, secret: str) -> Non
                 value = secret if state.path == "secretKey" else state.desired
                 ledger.remember(res.address, state.path, value, "test", state.sensitive)
     ledger.save()
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_manifests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogue: bool = False
+) -> Path:
+    """The shipped manifests copied into tmp_path, which becomes the working directory, so a
+    test may edit them and its ledger lands in tmp_path; with `catalogue`, QA-INT also gets
+    the local environment's API-managed kinds. Returns the copy's manifest root."""
+    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    if catalogue:
+        shutil.copy(
+            REPO / "manifests" / "local" / "catalogue.yaml",
+            tmp_path / "manifests" / "qa-int" / "catalogue.yaml",
+        )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "manifests"
+
+
+def converge(emulator: Emulator, manifests: Path, secret: str) -> None:
+    """QA-INT done by hand as the guide says, and its write-only fields recorded in the ledger
+    as an apply would have: a Centra with nothing left to change."""
+    desired = load_desired_state(manifests, "qa-int")
+    configure(emulator, desired, secret)
+    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, secret)
+
+
+@contextmanager
+def served_as_qa_int(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> Iterator[EmulatorClient]:
+    """The emulator on loopback as QA-INT's Centra (endpoint, token and the Order API secret
+    set the way an operator would); its state is closed once the test is done with it."""
+    with served(emulator) as url:
+        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
+        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
+        monkeypatch.setenv("GE_ORDER_API_SECRET", secret)
+        yield EmulatorClient(emulator, url)
+    emulator.state.close()

@@ -3,11 +3,11 @@ with every fault knob: nothing duplicated, everything converged within one rerun
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from centra_setup import copy_manifests
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.centra.client import RetryPolicy
@@ -15,19 +15,13 @@ from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, ApplyResult, apply_environment
 from centra_provision.engine.planner import PlanOptions, plan_environment
 
-REPO = Path(__file__).resolve().parents[1]
 TARGETS = ("ShippingOption/GE Express", "Pricelist/Wholesale SEK", "Pricelist/Global-e SEK")
 FAST = RetryPolicy(attempts=12, base_delay=0.01, max_delay=0.05)
 
 
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(
-        REPO / "manifests" / "local" / "catalogue.yaml",
-        tmp_path / "manifests" / "qa-int" / "catalogue.yaml",
-    )
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch, catalogue=True)
     emulator = Emulator(":memory:", products=0)
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)

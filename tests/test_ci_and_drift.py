@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +13,12 @@ from typing import Any
 import click
 import pytest
 import yaml
-from centra_setup import configure, record_write_only
+from centra_setup import converge, copy_manifests, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.cli import cli
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.ledger import Ledger
-from centra_provision.manifest.desired import load_desired_state
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "drift-order-api-secret"
@@ -29,19 +26,12 @@ SECRET = "drift-order-api-secret"
 
 @pytest.fixture
 def converged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    manifests = copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     emulator = Emulator(":memory:", products=0)
-    desired = load_desired_state(tmp_path / "manifests", "qa-int")
-    configure(emulator, desired, SECRET)
-    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    converge(emulator, manifests, SECRET)
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
+        yield client
 
 
 def test_drift_names_hand_changes_and_clears_on_revert(

@@ -4,12 +4,11 @@ from the undocumented 401/404."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, record_write_only
+from centra_setup import configure, copy_manifests, record_write_only
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
@@ -19,18 +18,12 @@ from centra_provision.engine.plan import Plan
 from centra_provision.engine.planner import PlanOptions, plan_environment
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "order-api-secret-for-tests-0001"
 
 
 @pytest.fixture
 def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(
-        REPO / "manifests" / "local" / "catalogue.yaml",
-        tmp_path / "manifests" / "qa-int" / "catalogue.yaml",
-    )
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch, catalogue=True)
     emulator = Emulator(":memory:", products=0)
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure
+from centra_setup import configure, copy_manifests, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.manifest.desired import load_desired_state
@@ -24,7 +24,7 @@ SECRET = "CANARY-import-secret-5d2e"
 def centra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     """A Centra set up by hand from the guide, with two deviations: the VAT rate is 20 and
     ge_voucher_details has an extra element."""
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    copy_manifests(tmp_path, monkeypatch)
     hand = tmp_path / "hand"
     shutil.copytree(REPO / "manifests", hand / "manifests")
     env = hand / "manifests" / "qa-int" / "environment.yaml"
@@ -34,16 +34,11 @@ def centra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator
         types.read_text()
         + "    ge_legacy_code: {type: input, desc: Legacy code}\n"  # into the last document
     )
-    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PROVISION_CENTRA_URL", raising=False)
     emulator = Emulator(":memory:", products=0)
     configure(emulator, load_desired_state(hand / "manifests", "qa-int"), SECRET)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
+        yield client
 
 
 def test_only_differences_from_the_base_are_written(

@@ -4,44 +4,33 @@ against `provision schema --output KIND`; drift's values have the plan's types."
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, record_write_only
+from centra_setup import converge, copy_manifests, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 from jsonschema import Draft202012Validator
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.ledger import Ledger
-from centra_provision.manifest.desired import load_desired_state
 from centra_provision.render.output_schemas import OUTPUTS
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-json-secret-91aa"
 
 
 @pytest.fixture
 def drifted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     """QA-INT converged, then its VAT rate changed in the manifests (25 -> 20)."""
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    manifests = copy_manifests(tmp_path, monkeypatch)
     for var in ("PROVISION_CENTRA_URL", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
     emulator = Emulator(":memory:", products=0)
-    desired = load_desired_state(tmp_path / "manifests", "qa-int")
-    configure(emulator, desired, SECRET)
-    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
-    env = tmp_path / "manifests" / "qa-int" / "environment.yaml"
+    converge(emulator, manifests, SECRET)
+    env = manifests / "qa-int" / "environment.yaml"
     env.write_text(env.read_text().replace("vatRate: 25", "vatRate: 20"))
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
+        yield client
 
 
 def _schema(kind: str, capsys: pytest.CaptureFixture[str]) -> Draft202012Validator:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,15 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure
+from centra_setup import configure, copy_manifests, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 from ptykit import run_in_pty
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-wait-secret-0c41"
 WAIT = ["apply", "-e", "qa-int", "--auto-approve", "--wait", "60", "--poll-interval", "0.3"]
 VERIFIED = {
@@ -46,16 +44,10 @@ TOKEN = "IntegrationToken/Global-e integration"
 @pytest.fixture
 def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     """QA-INT with nothing done yet: every step guided."""
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("PROVISION_CENTRA_URL", raising=False)
-    emulator = Emulator(":memory:", products=0)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(Emulator(":memory:", products=0), monkeypatch, SECRET) as client:
+        yield client
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:

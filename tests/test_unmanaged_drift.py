@@ -4,21 +4,18 @@ what the manifests do not declare, made by hand in the emulator's back office.""
 from __future__ import annotations
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, record_write_only
+from centra_setup import converge, copy_manifests, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-unmanaged-drift-secret-5e1d"
 ADDRESSES = [
     "AttributeType/ge_order_details",
@@ -35,21 +32,14 @@ def attested(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[EmulatorClient]:
     """QA-INT converged by hand, then attested: the ledger holds a snapshot of each."""
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    manifests = copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     emulator = Emulator(":memory:", products=0)
-    desired = load_desired_state(tmp_path / "manifests", "qa-int")
-    configure(emulator, desired, SECRET)
-    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
+    converge(emulator, manifests, SECRET)
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
         code, _, err = run(["attest", "-e", "qa-int", *ADDRESSES], capsys)
         assert code == 0, err
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+        yield client
 
 
 def _ledger(tmp_path: Path) -> dict[str, object]:
