@@ -99,7 +99,7 @@ def copy_manifests(
     return tmp_path / "manifests"
 
 
-def converge(emulator: Emulator, manifests: Path, secret: str) -> None:
+def converge_qa_int(emulator: Emulator, manifests: Path, secret: str) -> None:
     """QA-INT done by hand as the guide says, and its write-only fields recorded in the ledger
     as an apply would have: a Centra with nothing left to change."""
     desired = load_desired_state(manifests, "qa-int")
@@ -109,13 +109,15 @@ def converge(emulator: Emulator, manifests: Path, secret: str) -> None:
 
 @contextmanager
 def served_as_qa_int(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, secret: str
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, secret: str | None = None
 ) -> Iterator[EmulatorClient]:
-    """The emulator on loopback as QA-INT's Centra (endpoint, token and the Order API secret
-    set the way an operator would); its state is closed once the test is done with it."""
+    """The emulator on loopback as QA-INT's Centra (endpoint and token, and the Order API
+    secret when given, set the way an operator would); its state is closed once the test is
+    done with it. Without `secret` the variable is left as it is: reads need no secret."""
     with served(emulator) as url:
         monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", secret)
+        if secret is not None:
+            monkeypatch.setenv("GE_ORDER_API_SECRET", secret)
         yield EmulatorClient(emulator, url)
     emulator.state.close()

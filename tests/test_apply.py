@@ -4,12 +4,11 @@ lock, the journal, saved plans and faults behave."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure
+from centra_setup import configure, copy_manifests, served_as_qa_int
 from clikit import run
 from emulator_harness import EmulatorClient, served
 
@@ -19,14 +18,12 @@ from centra_provision.engine.lock import state_lock
 from centra_provision.executors.backoffice import BackofficeExecutor
 from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-apply-order-api-secret-51e0"
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
     for var in ("CENTRA_QA_INT_TOKEN", "PROVISION_CENTRA_URL_QA_INT", "CENTRA_LOCAL_TOKEN"):
         monkeypatch.delenv(var, raising=False)
@@ -36,11 +33,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def qa(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     emulator = Emulator(":memory:", products=3)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch) as client:
+        yield client
 
 
 def _no_secret_in(*texts: str) -> None:

@@ -5,28 +5,27 @@ pinned hosts; weak secrets are reported."""
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, record_write_only
+from centra_setup import (
+    converge_qa_int,
+    copy_manifests,
+    served_as_qa_int,
+)
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.ledger import Ledger
-from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-binding-order-api-secret-7c3e"
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
     for var in (
         "CENTRA_QA_INT_TOKEN",
@@ -43,11 +42,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def qa(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     emulator = Emulator(":memory:", products=0)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch) as client:
+        yield client
 
 
 def _edit(path: Path, change: object) -> Path:
@@ -157,9 +153,7 @@ def test_unknown_secret_is_not_in_sync(
     ) in out
     assert "GE Order API" not in (workdir / "rb.md").read_text()
 
-    desired = load_desired_state(workdir / "manifests", "qa-int")
-    configure(qa.emulator, desired, SECRET)
-    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
+    converge_qa_int(qa.emulator, workdir / "manifests", SECRET)
     monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
     assert run(["drift", "-e", "qa-int"], capsys)[0] == 0
     monkeypatch.delenv("GE_ORDER_API_SECRET")

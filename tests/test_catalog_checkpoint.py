@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import csv
 import itertools
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from centra_setup import copy_manifests
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.catalog import Checkpoint, ExportOptions, export_catalog
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.emulator.app import Emulator
 
-REPO = Path(__file__).resolve().parents[1]
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
 
 
@@ -27,8 +26,7 @@ class Killed(Exception):
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     emulator = Emulator(":memory:", products=130, requests_per_10s=10_000)
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)

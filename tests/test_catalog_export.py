@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -14,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator_harness import EmulatorClient, served
+from centra_setup import copy_manifests, served_as_qa_int
+from emulator_harness import EmulatorClient
 
 from centra_provision.catalog import Exporter, ExportOptions, export_catalog
 from centra_provision.centra.client import RetryPolicy
@@ -29,14 +29,10 @@ FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     emulator = Emulator(":memory:", products=130, requests_per_10s=10_000)
-    with served(emulator) as url:
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch) as client:
+        yield client
 
 
 def read_rows(path: Path) -> list[tuple[str, ...]]:

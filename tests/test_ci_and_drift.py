@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pytest
 import yaml
-from centra_setup import converge, copy_manifests, served_as_qa_int
+from centra_setup import converge_qa_int, copy_manifests, served_as_qa_int
 from clikit import run
 from emulator_harness import EmulatorClient
 
@@ -29,7 +29,7 @@ def converged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emula
     manifests = copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     emulator = Emulator(":memory:", products=0)
-    converge(emulator, manifests, SECRET)
+    converge_qa_int(emulator, manifests, SECRET)
     with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
         yield client
 

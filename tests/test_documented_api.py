@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from centra_setup import served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.centra import operations
 from centra_provision.emulator.app import Emulator
@@ -30,11 +31,8 @@ def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClie
     shutil.copy(REPO / "manifests" / "local" / "catalogue.yaml", tmp_path / CATALOGUE)
     monkeypatch.chdir(tmp_path)
     emulator = Emulator(":memory:", products=0)
-    with served(emulator) as url:
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch) as client:
+        yield client
 
 
 def apply_pricelists(api: EmulatorClient) -> None:

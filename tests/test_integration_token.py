@@ -5,21 +5,19 @@ runbook that keeps the merchant's token for Global-e apart from the tool's own t
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, record_write_only
+from centra_setup import configure, copy_manifests, record_write_only, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "order-api-secret-for-tests-0001"
 TOKEN = Path("manifests/base/integration-token.yaml")
 ADDRESS = "IntegrationToken/Global-e integration"
@@ -27,15 +25,10 @@ ADDRESS = "IntegrationToken/Global-e integration"
 
 @pytest.fixture
 def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     emulator = Emulator(":memory:", products=0)
-    with served(emulator) as url:
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
+        yield client
 
 
 def converge(api: EmulatorClient, made_days_ago: int = 0) -> None:

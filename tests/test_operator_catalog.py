@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,20 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from centra_setup import copy_manifests, served_as_qa_int
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 from ptykit import run_in_pty
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.emulator.limits import RateLimiter
 
-REPO = Path(__file__).resolve().parents[1]
 KNOWN = "known: Retail (id 1), Wholesale (id 2)"
 
 
 def _workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     for var in ("PROVISION_CENTRA_URL", "PROVISION_ENV", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
 
@@ -37,11 +35,8 @@ def _workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     _workdir(tmp_path, monkeypatch)
     emulator = Emulator(":memory:", products=40, requests_per_10s=10_000)
-    with served(emulator) as url:
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch) as client:
+        yield client
 
 
 @pytest.fixture
@@ -50,11 +45,8 @@ def slow_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emula
     request every 2 s once its first five are spent, so an export visibly waits."""
     _workdir(tmp_path, monkeypatch)
     emulator = Emulator(":memory:", products=40, requests_per_10s=20)
-    with served(emulator) as url:
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch) as client:
+        yield client
 
 
 def rows(path: Path) -> list[list[str]]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import pytest
+from centra_setup import copy_manifests, served_as_qa_int
 from click.shell_completion import ShellComplete
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.cli import cli
 from centra_provision.emulator.app import Emulator
@@ -24,8 +24,7 @@ TARGETING = (
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     for var in ("PROVISION_CENTRA_URL", "PROVISION_ENV", "PROVISION_MANIFESTS"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
@@ -34,12 +33,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def qa(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     emulator = Emulator(":memory:", products=0)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", "cli-test-secret")
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch, "cli-test-secret") as client:
+        yield client
 
 
 def _commands(

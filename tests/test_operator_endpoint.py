@@ -3,17 +3,16 @@ where the endpoint came from; token errors name the variable and tell empty from
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from centra_setup import copy_manifests
 from clikit import run
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
 
-REPO = Path(__file__).resolve().parents[1]
 VARIABLES = (
     "CENTRA_QA_INT_TOKEN",
     "CENTRA_PROD_TOKEN",
@@ -28,8 +27,7 @@ VARIABLES = (
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     for var in VARIABLES:
         monkeypatch.delenv(var, raising=False)
     return tmp_path

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import converge, copy_manifests, served_as_qa_int
+from centra_setup import converge_qa_int, copy_manifests, served_as_qa_int
 from clikit import run
 from emulator_harness import EmulatorClient
 from jsonschema import Draft202012Validator
@@ -26,7 +26,7 @@ def drifted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulato
     for var in ("PROVISION_CENTRA_URL", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
     emulator = Emulator(":memory:", products=0)
-    converge(emulator, manifests, SECRET)
+    converge_qa_int(emulator, manifests, SECRET)
     env = manifests / "qa-int" / "environment.yaml"
     env.write_text(env.read_text().replace("vatRate: 25", "vatRate: 20"))
     with served_as_qa_int(emulator, monkeypatch, SECRET) as client:

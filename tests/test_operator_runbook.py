@@ -4,26 +4,23 @@ JSON to paste, and asks Centra for all PROD attribute types in one message."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure
+from centra_setup import configure, copy_manifests
 from clikit import run
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-runbook-secret-7f3a"
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
     for var in ("PROVISION_CENTRA_URL", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)

@@ -4,29 +4,28 @@ emulator over real HTTP, converged and drifted, with every preflight failure."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, record_write_only
+from centra_setup import (
+    converge_qa_int,
+    copy_manifests,
+    served_as_qa_int,
+)
 from clikit import run
-from emulator_harness import EmulatorClient, served
+from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.planner import PlanOptions, plan_environment
-from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "order-api-secret-for-tests-0001"
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the shipped manifests in an empty working tree."""
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     for var in (
         "CENTRA_QA_INT_TOKEN",
         "GE_ORDER_API_SECRET",
@@ -40,18 +39,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def qa_emulator(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     emulator = Emulator(":memory:", products=5)
-    with served(emulator) as url:
-        monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
-        monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
-        monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-        yield EmulatorClient(emulator, url)
-    emulator.state.close()
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
+        yield client
 
 
 def converge(api: EmulatorClient, workdir: Path) -> None:
-    desired = load_desired_state(workdir / "manifests", "qa-int")
-    configure(api.emulator, desired, SECRET)
-    record_write_only(Ledger.load(desired.environment.ledger, "qa-int"), desired, SECRET)
+    converge_qa_int(api.emulator, workdir / "manifests", SECRET)
 
 
 def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,12 +3,12 @@ are per environment and shared with the live store), as the emulator's own bucke
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from centra_setup import copy_manifests
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.catalog import ExportOptions, export_catalog
@@ -16,7 +16,6 @@ from centra_provision.centra.client import RetryPolicy
 from centra_provision.emulator.app import Emulator
 from centra_provision.errors import CentraUnavailable
 
-REPO = Path(__file__).resolve().parents[1]
 RATE_LIMITS_COST = {"REQUEST_COUNT": 1, "MUTATION_COUNT": 0, "QUERY_COMPLEXITY": 6}
 
 
@@ -24,8 +23,7 @@ RATE_LIMITS_COST = {"REQUEST_COUNT": 1, "MUTATION_COUNT": 0, "QUERY_COMPLEXITY":
 def shop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quotas: dict[str, int]
 ) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     emulator = Emulator(":memory:", products=130, quotas=quotas)
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)

@@ -4,12 +4,12 @@ emulator's own record of when it refused and when the next request arrived."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from centra_setup import copy_manifests
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.centra.client import RetryPolicy
@@ -19,7 +19,6 @@ from centra_provision.emulator.limits import RETRY_AFTER_FORMS, retry_after_head
 from centra_provision.engine.planner import PlanOptions, plan_environment
 from centra_provision.errors import CentraUnavailable
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = 1_764_245_000.0
 
 
@@ -54,8 +53,7 @@ def test_emulator_forms_round_trip_never_early(form: str) -> None:
 
 @pytest.fixture
 def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("PROVISION_CENTRA_URL", raising=False)
     emulator = Emulator(":memory:", products=0)
     with served(emulator) as url:

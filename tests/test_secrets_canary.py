@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
-from centra_setup import configure
+from centra_setup import configure, copy_manifests
 from emulator_harness import served
 
 from centra_provision.cli import main
 from centra_provision.emulator.app import Emulator
 from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 ENV_CANARY = "CANARY-env-secret-7b2f9e61"
 FILE_CANARY = "CANARY-file-secret-1c4d8a07"
 
@@ -42,8 +40,7 @@ def test_no_secret_in_any_output(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     canary = ENV_CANARY if source == "env" else FILE_CANARY
     if source == "file":
         plugin = tmp_path / "manifests" / "base" / "order-api-plugin.yaml"

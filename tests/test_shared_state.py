@@ -42,6 +42,13 @@ def centra(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hooked, str]]:
         yield app, url
 
 
+def _two_runners(s3: S3, tmp_path: Path) -> tuple[str, Path, Path]:
+    """Two CI runners that start empty and share QA-INT's ledger in the store."""
+    ledger_url = s3.url("ci/qa-int.ledger.json")
+    a = runner(tmp_path, "runner-a", {"qa-int": ledger_url})
+    return ledger_url, a, runner(tmp_path, "runner-b", {"qa-int": ledger_url})
+
+
 def test_apply_on_one_runner_then_plan_and_drift_on_another(
     s3: S3,
     centra: tuple[Hooked, str],
@@ -50,9 +57,7 @@ def test_apply_on_one_runner_then_plan_and_drift_on_another(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     app, _ = centra
-    ledger_url = s3.url("ci/qa-int.ledger.json")
-    a = runner(tmp_path, "runner-a", {"qa-int": ledger_url})
-    b = runner(tmp_path, "runner-b", {"qa-int": ledger_url})
+    ledger_url, a, b = _two_runners(s3, tmp_path)
     monkeypatch.chdir(a)
     code, out, _ = run(["apply", "-e", "qa-int", "--auto-approve"], capsys)
     assert code == 3, out  # API changes done, guided steps pending
@@ -126,9 +131,7 @@ def test_two_applies_from_two_processes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     app, _ = centra
-    ledger_url = s3.url("ci/qa-int.ledger.json")
-    a = runner(tmp_path, "runner-a", {"qa-int": ledger_url})
-    b = runner(tmp_path, "runner-b", {"qa-int": ledger_url})
+    ledger_url, a, b = _two_runners(s3, tmp_path)
     app.gate.clear()  # the first apply takes the lock, then waits at Centra's door
     first = _process(a, "apply", "-e", "qa-int", "--auto-approve")
     try:

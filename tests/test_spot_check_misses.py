@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from centra_setup import copy_manifests
 from clikit import run
 from emulator_harness import EmulatorClient, served
 
@@ -29,8 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     return tmp_path
 
 

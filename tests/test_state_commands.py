@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from centra_setup import configure
+from centra_setup import configure, copy_manifests
 from clikit import run
 from emulator_harness import served
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.manifest.desired import load_desired_state
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-state-order-api-secret-0d4a"
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
     for var in ("PROVISION_LEDGER_KEY", "PROVISION_CENTRA_URL_QA_INT", "PROVISION_CENTRA_HOSTS"):
         monkeypatch.delenv(var, raising=False)

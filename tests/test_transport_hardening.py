@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from centra_setup import copy_manifests
 from clikit import run
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -37,7 +38,6 @@ from centra_provision.errors import (
     UsageError,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 FAST = RetryPolicy(attempts=6, total_seconds=30, base_delay=0.001, max_delay=0.002)
 
 
@@ -195,10 +195,8 @@ def test_malformed_introspection_reply_is_a_capability_error(reply: dict[str, An
 def test_malformed_introspection_through_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import shutil
 
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    monkeypatch.chdir(tmp_path)
+    copy_manifests(tmp_path, monkeypatch)
     with hostile({"data": {"__schema": [1, 2]}, "errors": None}) as port:
         monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"http://127.0.0.1:{port}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", "t")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import converge, copy_manifests, served_as_qa_int
+from centra_setup import converge_qa_int, copy_manifests, served_as_qa_int
 from clikit import run
 from emulator_harness import EmulatorClient
 
@@ -35,7 +35,7 @@ def attested(
     manifests = copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     emulator = Emulator(":memory:", products=0)
-    converge(emulator, manifests, SECRET)
+    converge_qa_int(emulator, manifests, SECRET)
     with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
         code, _, err = run(["attest", "-e", "qa-int", *ADDRESSES], capsys)
         assert code == 0, err
