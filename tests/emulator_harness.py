@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -92,3 +95,20 @@ def served(emulator: Emulator) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def serve_process(state: Path, products: int = 40) -> tuple[subprocess.Popen[str], str, str]:
+    """`provision emulator serve --port 0` as a user starts it: a real process on 127.0.0.1.
+    Returns the process, the GraphQL URL and the admin token from its first two lines."""
+    args = ["emulator", "serve", "--port", "0", "--state", str(state), "--products", str(products)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "centra_provision", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url_line, token_line = proc.stdout.readline(), proc.stdout.readline()
+    assert url_line.startswith("url: http://127.0.0.1:") and url_line.endswith("/graphql\n")
+    assert token_line.startswith("token: ")
+    return proc, url_line[5:].strip(), token_line[7:].strip()

@@ -6,10 +6,10 @@ import asyncio
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
+from emulator_harness import serve_process
 
 from centra_provision.emulator.serve import listening_socket
 
@@ -22,29 +22,7 @@ GUIDE_QUERY = (
 
 
 def _start(state: Path, products: int = 40) -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "centra_provision",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--state",
-            str(state),
-            "--products",
-            str(products),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url_line, token_line = proc.stdout.readline(), proc.stdout.readline()
-    assert url_line.startswith("url: http://127.0.0.1:") and url_line.endswith("/graphql\n")
-    assert token_line.startswith("token: ")
-    return proc, url_line[5:].strip(), token_line[7:].strip()
+    return serve_process(state, products)
 
 
 def _stop(proc: subprocess.Popen[str], sig: int) -> int:

@@ -6,35 +6,15 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
+from emulator_harness import serve_process
 
 
 def _serve(state: Path) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "centra_provision",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--state",
-            str(state),
-            "--products",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline()
-    assert url.startswith("url: http://127.0.0.1:") and url.endswith("/graphql\n"), url
-    return proc, int(url.split(":")[3].split("/")[0])
+    proc, url, _ = serve_process(state, products=0)
+    return proc, int(url.split(":")[2].split("/")[0])
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
