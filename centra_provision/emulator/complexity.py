@@ -121,7 +121,8 @@ class _Walk:
         return 1 + self._multiplier(definition, node) * inner
 
     def _multiplier(self, definition: GraphQLField, node: FieldNode) -> int:
-        if not isinstance(get_nullable_type(definition.type), GraphQLList):  # type: ignore[arg-type]
+        # graphql-core 3.2's stubs need the ignore, 3.3's do not: both are supported.
+        if not isinstance(get_nullable_type(definition.type), GraphQLList):  # type: ignore[arg-type, unused-ignore]
             return 1
         argument = definition.args.get("limit")
         if argument is None:
