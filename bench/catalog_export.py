@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchkit import serve_emulator, unlimited_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "tests" / "fixtures" / "guide_catalog_export.py"
 # Products per second at Centra's Growth plan (60 requests / 10 s), 30 per page, taking the
@@ -33,33 +35,10 @@ BOUND = 60 / 10 * 30 * 0.5
 def serve(
     products: int, state: Path, requests_per_10s: int, plan: str = "growth"
 ) -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "centra_provision",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--products",
-            str(products),
-            "--state",
-            str(state),
-            "--latency-ms",
-            "50",
-            "--requests-per-10s",
-            str(requests_per_10s),
-            "--plan",
-            plan,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    return serve_emulator(
+        *("--products", str(products), "--state", str(state), "--latency-ms", "50"),
+        *("--requests-per-10s", str(requests_per_10s), "--plan", plan),
     )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().split(" ", 1)[1].strip()
-    token = proc.stdout.readline().split(" ", 1)[1].strip()
-    return proc, url, token
 
 
 def count_products(csv_path: Path) -> tuple[int, int]:
@@ -107,18 +86,6 @@ def run_guide(workdir: Path, url: str, token: str, seconds: float) -> tuple[floa
     elapsed = time.monotonic() - started
     _, products = count_products(workdir / "centra_catalog5.csv")
     return elapsed, products
-
-
-def unlimited_environment(manifests: Path) -> None:
-    """A copy of qa-int whose client rate limit is lifted (for the memory run)."""
-    folder = manifests / "unlimited"
-    folder.mkdir()
-    text = (manifests / "qa-int" / "environment.yaml").read_text()
-    text = text.replace("name: qa-int", "name: unlimited").replace(
-        "    domain: sandbox.centraqa.com",
-        "    domain: sandbox.centraqa.com\n    rateLimits: {requests: 1000000000}",
-    )
-    (folder / "environment.yaml").write_text(text)
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchkit import unlimited_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 RSS_TARGET_MIB = 80
 SERVER = """
@@ -36,18 +38,6 @@ sock = listening_socket(0)
 print(f"http://127.0.0.1:{sock.getsockname()[1]}/graphql", emulator.admin_token, flush=True)
 uvicorn.Server(uvicorn.Config(emulator, log_level="warning", lifespan="off")).run(sockets=[sock])
 """
-
-
-def environment(manifests: Path) -> None:
-    """A copy of qa-int whose client-side rate limit is lifted too."""
-    folder = manifests / "unlimited"
-    folder.mkdir()
-    text = (manifests / "qa-int" / "environment.yaml").read_text()
-    text = text.replace("name: qa-int", "name: unlimited").replace(
-        "    domain: sandbox.centraqa.com",
-        "    domain: sandbox.centraqa.com\n    rateLimits: {requests: 1000000000}",
-    )
-    (folder / "environment.yaml").write_text(text)
 
 
 def export(work: Path, products: int) -> tuple[float, int, int, int]:
@@ -105,7 +95,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copytree(ROOT / "manifests", work / "manifests")
-        environment(work / "manifests")
+        unlimited_environment(work / "manifests")
         for n in sizes:
             seconds, rss, written, csv_bytes = export(work, n)
             results[n] = (seconds, rss)

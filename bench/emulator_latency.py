@@ -18,11 +18,12 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from benchkit import serve_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -103,28 +104,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "centra_provision",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--products",
-            "0",
-            "--requests-per-10s",
-            "1000000000",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().split(" ", 1)[1].strip()
-    token = proc.stdout.readline().split(" ", 1)[1].strip()
+    proc, url, token = serve_emulator("--products", "0", "--requests-per-10s", "1000000000")
     try:
         median = keepalive_ms(url, token, args.requests)
     finally:

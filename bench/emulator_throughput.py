@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from benchkit import serve_emulator
 
 STORES = "query Stores { stores { id name type } }"
 CATALOG = (
@@ -28,14 +28,7 @@ CATALOG = (
 
 def startup_seconds() -> float:
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "centra_provision", "emulator", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().split(" ", 1)[1].strip()
-    token = proc.stdout.readline().split(" ", 1)[1].strip()
+    proc, url, token = serve_emulator()
     response = httpx.post(url, json={"query": STORES}, headers={"Authorization": f"Bearer {token}"})
     elapsed = time.monotonic() - started
     assert response.status_code == 200
@@ -82,27 +75,11 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"start-up to first answer: {startup_seconds():.2f} s")
     # The server runs in its own process, as users run it, so the client's work does not
-    # share its interpreter.
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "centra_provision",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--products",
-            "2000",
-            "--requests-per-10s",
-            "1000000000",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    # share its interpreter. Enterprise quotas: Growth's 250k complexity per 10 s would
+    # refuse the catalog pages (429) well before the server's own limit shows.
+    proc, url, token = serve_emulator(
+        *("--products", "2000", "--plan", "enterprise", "--requests-per-10s", "1000000000")
     )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().split(" ", 1)[1].strip()
-    token = proc.stdout.readline().split(" ", 1)[1].strip()
     try:
         stores = asyncio.run(rate(url, token, STORES, None, args.seconds))
         catalog = asyncio.run(rate(url, token, CATALOG, {"status": "ACTIVE"}, args.seconds))
