@@ -112,17 +112,21 @@ def _is_value(v: Any) -> bool:
 
 def changed_leaves(a: Any, b: Any) -> list[tuple[Segments, Any, Any]]:
     """Where two trees differ, leaf by leaf (a map only one side has is each of its leaves:
-    an element added is its `elements.<key>.desc`), with each side's value (None: absent)."""
+    an element added is its `elements.<key>.desc`), with each side's value (None: absent).
+    A value that is a map on the other side is reported too, against None: `countries`
+    turned from `{allExcept: [SE]}` into `[SE]` is `countries.allExcept` [SE] -> None and
+    `countries` None -> [SE], not the removed leaf alone."""
     found: dict[Segments, tuple[Any, Any]] = {}
     for prefix in differing(a, b):
         paths = {p for p, _ in leaves(get(a, prefix), prefix)}
         paths |= {p for p, _ in leaves(get(b, prefix), prefix)}
         for segments in paths:
             va, vb = get(a, segments), get(b, segments)
-            if (
-                _is_value(va)
-                and _is_value(vb)
-                and (segments == prefix or comparable(va) != comparable(vb))
-            ):
+            if not _is_value(va) or not _is_value(vb):
+                # A map's own leaves speak for it; the value facing it, if any, is shown alone.
+                if va is None or vb is None or not (_is_value(va) or _is_value(vb)):
+                    continue
+                va, vb = (va if _is_value(va) else None), (vb if _is_value(vb) else None)
+            if segments == prefix or comparable(va) != comparable(vb):
                 found[segments] = (va, vb)
     return [(s, *found[s]) for s in sorted(found)]
