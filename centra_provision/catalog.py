@@ -154,6 +154,8 @@ class Checkpoint:
             )
         try:
             checkpoint = cls(path, key, started=header["started"], offset=header["offset"])
+            if datetime.fromisoformat(checkpoint.started).tzinfo is None:
+                raise ValueError("the start time has no UTC offset")
             for entry in map(json.loads, lines[1:-1]):
                 checkpoint.pages, checkpoint.offset = entry["page"], entry["offset"]
                 checkpoint.rows, checkpoint.products = entry["rows"], entry["products"]
@@ -271,17 +273,28 @@ class Exporter:
     async def catch_up(self) -> None:
         """Products updated after the export started sit at the top of updatedAt_DESC;
         read from the top until products are older than the start, writing unseen ones."""
-        started = self.checkpoint.started
+        started = datetime.fromisoformat(self.checkpoint.started).replace(microsecond=0)
         number = 1
         while True:
             products = await self.page(number)
-            fresh = [p for p in products if str(p.get("updatedAt", "")) > started]
+            fresh = [p for p in products if _changed_since(p.get("updatedAt"), started)]
             self.result.changed_during_export += len(fresh)
             self.write(fresh)
             if len(fresh) < len(products) or len(products) < self.options.page_size:
                 break
             number += 1
         self.out.flush()
+
+
+def _changed_since(updated_at: object, started: datetime) -> bool:
+    """Whether Centra's `updatedAt` is at or after the export's start, compared as instants
+    (not as text: Centra shows whole seconds, in its own UTC offset). The start's own second
+    counts as after it: a change a moment after the start shows that very second."""
+    try:
+        at = datetime.fromisoformat(str(updated_at))
+    except ValueError:
+        return False
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)) >= started
 
 
 def _key(options: ExportOptions, store_id: int) -> str:

@@ -127,6 +127,9 @@ def test_appending_after_a_resume_continues_the_log(tmp_path: Path) -> None:
         HEADER.rstrip(b"\n"),  # a header without its newline was torn
         b'{"key":"0123456789abcdef","offset":81}\n',  # no start time
         b'{"key":"0123456789abcdef","started":"x"}\n',  # no offset
+        b'{"key":"0123456789abcdef","started":"yesterday","offset":81}\n',
+        b'{"key":"0123456789abcdef","started":"2026-11-27T10:00:00","offset":81}\n',
+        b'{"key":"0123456789abcdef","started":1764237600,"offset":81}\n',
         HEADER + b"garbage\n" + PAGE_2,  # a damaged line before the end
         HEADER + b'{"page":1,"offset":400,"rows":6,"products":2}\n',  # no ids
         HEADER + b'{"offset":400,"rows":6,"products":2,"ids":[]}\n',
