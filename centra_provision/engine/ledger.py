@@ -209,7 +209,10 @@ class Ledger:
             snapshots=body.get("snapshots") or {},
             extra={k: v for k, v in body.items() if k not in KNOWN_KEYS},
         )
-        ledger._derive()
+        try:  # an edited salt or scrypt parameters must not end in a traceback
+            ledger._derive()
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise LedgerError(f"ledger {shown} is unreadable or of an unknown format") from None
         if not hmac.compare_digest(ledger._key_check(), str(body["keyCheck"])):
             raise LedgerKeyError(
                 f"ledger {shown} was written with another key: set {KEY_ENV} to the key "
@@ -363,9 +366,11 @@ class Ledger:
 def _parse(data: bytes, shown: str) -> dict[str, Any]:
     try:
         body = json.loads(data)
-        version = body.get("formatVersion") if isinstance(body, dict) else None
     except ValueError:
         raise LedgerError(f"ledger {shown} is not JSON") from None
+    if not isinstance(body, dict):
+        raise LedgerError(f"ledger {shown} is unreadable or of an unknown format")
+    version = body.get("formatVersion")
     if version == 1:
         raise LedgerError(
             f"ledger {shown} is of format 1, which kept its key inside it; remove it and "
@@ -379,4 +384,4 @@ def _parse(data: bytes, shown: str) -> dict[str, Any]:
         not isinstance(body.get(k), t) for k, t in required.items()
     ):
         raise LedgerError(f"ledger {shown} is unreadable or of an unknown format")
-    return body  # type: ignore[no-any-return]
+    return body
