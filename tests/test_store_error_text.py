@@ -229,3 +229,57 @@ def boto3_keys(s3: S3) -> list[str]:
 
     client = boto3.client("s3", endpoint_url=s3.endpoint, region_name="us-east-1")
     return [o["Key"] for o in client.list_objects_v2(Bucket=s3.bucket).get("Contents", [])]
+
+
+def test_a_local_ledger_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    """A folder where the ledger (or its lock) should be: every request says which file
+    and the system's reason, never a traceback; a missing one is simply absent."""
+    location = tmp_path / "qa-int.ledger.json"
+    backend = open_backend(location)
+    assert backend.read() is None and backend.read(".lock") is None
+    backend.delete(".lock")  # nothing there: nothing to do
+    location.mkdir()
+    (tmp_path / "qa-int.ledger.json.lock").mkdir()
+    (tmp_path / "qa-int.ledger.json.lock" / "x").write_text("")
+    with pytest.raises(BackendError) as info:
+        backend.read()
+    assert str(info.value) == f"ledger {location}: Is a directory"
+    with pytest.raises(BackendError) as info:
+        backend.read(".lock")
+    assert str(info.value) == f"ledger {location}.lock: Is a directory"
+    with pytest.raises(BackendError) as info:
+        backend.delete(".lock")
+    assert str(info.value) == f"ledger {location}.lock: Is a directory"
+    with pytest.raises(BackendError) as info:
+        backend.replace(b"{}", None, ".lock")
+    assert str(info.value) == f"ledger {location}.lock: Is a directory"
+    blocked = open_backend(tmp_path / "file" / "qa-int.ledger.json")
+    (tmp_path / "file").write_text("a file where the folder should be")
+    for call in (lambda: blocked.create(b"{}", ".lock"), lambda: blocked.replace(b"{}", None)):
+        with pytest.raises(BackendError) as info:
+            call()
+        assert str(info.value).startswith(f"ledger {tmp_path / 'file'}/qa-int.ledger.json")
+        assert ": cannot write: File exists" in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".write-lock")) == [
+        "file",
+        "qa-int.ledger.json",
+        "qa-int.ledger.json.lock",
+    ]
+
+
+def test_local_writes_are_conditional_and_leave_no_temp_files(tmp_path: Path) -> None:
+    backend = open_backend(tmp_path / "state" / "qa-int.ledger.json")
+    first = backend.create(b"one", ".lock")
+    with pytest.raises(AlreadyExists):
+        backend.create(b"two", ".lock")
+    assert backend.read(".lock") == type(backend.read(".lock"))(b"one", first)  # type: ignore[misc]
+    v1 = backend.replace(b"ledger 1", None)
+    with pytest.raises(VersionConflict):
+        backend.replace(b"ledger 2", None)
+    with pytest.raises(VersionConflict):
+        backend.replace(b"ledger 2", first)
+    v2 = backend.replace(b"ledger 2", v1)
+    assert v2 != v1 and backend.read() is not None
+    names = sorted(p.name for p in (tmp_path / "state").iterdir() if not p.name.endswith("-lock"))
+    assert names == ["qa-int.ledger.json", "qa-int.ledger.json.lock"]
+    assert (tmp_path / "state" / "qa-int.ledger.json").read_bytes() == b"ledger 2"

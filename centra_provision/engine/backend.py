@@ -247,10 +247,10 @@ class LocalBackend:
             tmp = self._temp(data, target)
             try:
                 os.link(tmp, target)
+            except FileExistsError:  # only the link's: a file in the folder's place is not
+                raise AlreadyExists from None  # a lock, and must not be reported as one
             finally:
                 os.unlink(tmp)
-        except FileExistsError:
-            raise AlreadyExists from None
         except OSError as exc:
             raise BackendError(f"ledger {target}: cannot write: {exc.strerror or exc}") from None
         return hashlib.sha256(data).hexdigest()
