@@ -16,6 +16,7 @@ from centra_provision.manifest.merge import Substitution
 from centra_provision.manifest.yamlio import load_documents
 
 ENV = "manifests/test/environment.yaml"
+HOOK = "manifests/test/hook.yaml"
 BASE_PLUGIN = "manifests/base/order-api-plugin.yaml"
 WEBHOOK = ("WebhookPlugin", "GE Integration Webhooks")
 TOKEN = ("IntegrationToken", "Global-e integration")
@@ -193,3 +194,18 @@ def test_with_a_broken_environment_the_bases_are_still_checked_with_positions(
         f"{ENV}:19:14: TaxGroup/GE Local VAT: spec.rules[0].rate: expected number, got 'high'",
     ]
     assert errors[2].startswith(f"{ENV}:21:13: Environment/test: spec.executor: 'robot' ")
+
+
+def test_a_value_with_an_unresolved_variable_is_shown_as_written(tree: Tree) -> None:
+    """Other errors about such a value quote it as the author wrote it, `${...}` and all."""
+    tree.write(OVERRIDES, overlay("  stockUpdates: x-${nope}\n"))
+    tree.write(HOOK, webhook("  version: v${ownMarkets}\n"))
+    assert tree.errors() == [
+        f"{HOOK}:5:12: WebhookPlugin/GE Integration Webhooks: spec.version: 'v${{ownMarkets}}' "
+        "is not one of Integration API",
+        f"{HOOK}:5:12: variable 'ownMarkets' is a list and cannot be interpolated into a string",
+        f"{OVERRIDES}:5:17: OrderApiPlugin/GE Order API: spec.stockUpdates: 'x-${{nope}}' is "
+        "not one of Physical",
+        f"{OVERRIDES}:5:17: unknown variable 'nope' (defined: defaultStore, ownMarkets, "
+        "primaryWarehouse, vatRate)",
+    ]
