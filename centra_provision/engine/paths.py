@@ -123,8 +123,9 @@ def changed_leaves(a: Any, b: Any) -> list[tuple[Segments, Any, Any]]:
         for segments in paths:
             va, vb = get(a, segments), get(b, segments)
             if not _is_value(va) or not _is_value(vb):
-                # A map's own leaves speak for it; the value facing it, if any, is shown alone.
-                if va is None or vb is None or not (_is_value(va) or _is_value(vb)):
+                # A map's own leaves speak for it (a path comes from one side's leaves, so the
+                # other side is the map); the value facing it, if any, is shown alone.
+                if va is None or vb is None:
                     continue
                 va, vb = (va if _is_value(va) else None), (vb if _is_value(vb) else None)
             if segments == prefix or comparable(va) != comparable(vb):
