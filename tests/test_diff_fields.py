@@ -100,6 +100,16 @@ def test_a_write_only_field_never_applied_is_unknown(ledger: Ledger) -> None:
         "debugLogging", None, True, False, "unknown", False, note=NEVER_APPLIED
     )
     assert NEVER_APPLIED == "never applied by this tool"
+    secret = FieldState("secretKey", "s3cret", False, sensitive=True)
+    assert field_change(RES, secret, ledger, True, False) == FieldChange(
+        "secretKey",
+        None,
+        ledger.fingerprint("s3cret", True),
+        False,
+        "unknown",
+        True,
+        note=NEVER_APPLIED,
+    )
 
 
 def test_a_write_only_field_compares_with_the_last_apply(ledger: Ledger) -> None:
