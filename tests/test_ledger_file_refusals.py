@@ -24,14 +24,28 @@ from centra_provision.engine.ledger import (
 KEY = "ledger-refusal-key-" + "d" * 40
 
 
-@pytest.fixture
-def good(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The body of a sound ledger, to damage one part at a time."""
+@pytest.fixture(autouse=True)
+def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, KEY)
-    ledger = Ledger.load(tmp_path / "sound.ledger.json", "qa-int")
-    ledger.remember("TaxGroup/GE Local VAT", "applyTaxPer", "PRODUCT", "apply")
-    ledger.save()
-    return dict(json.loads((tmp_path / "sound.ledger.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def sound(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The body of a sound ledger (made once: scrypt is slow on purpose)."""
+    folder = tmp_path_factory.mktemp("sound")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_ENV, KEY)
+        ledger = Ledger.load(folder / "sound.ledger.json", "qa-int")
+        ledger.remember("TaxGroup/GE Local VAT", "applyTaxPer", "PRODUCT", "apply")
+        ledger.save()
+    return dict(json.loads((folder / "sound.ledger.json").read_text()))
+
+
+@pytest.fixture
+def good(sound: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """A copy of the sound ledger's body, also written at tmp_path/sound.ledger.json."""
+    (tmp_path / "sound.ledger.json").write_text(json.dumps(sound))
+    return json.loads(json.dumps(sound))  # type: ignore[no-any-return]
 
 
 def refusal(tmp_path: Path, content: bytes) -> str:
@@ -62,10 +76,7 @@ UNKNOWN = "ledger LEDGER is unreadable or of an unknown format"
         ),
     ],
 )
-def test_a_file_that_is_no_ledger_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, message: str
-) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
+def test_a_file_that_is_no_ledger_is_refused(tmp_path: Path, content: bytes, message: str) -> None:
     assert refusal(tmp_path, content) == message
 
 
