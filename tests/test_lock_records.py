@@ -8,7 +8,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +286,17 @@ def test_force_unlock_breaks_a_lock_whose_holder_is_gone(
     assert read_holder(location) is None
     with state_lock(location, "qa-int"):  # the environment can be locked again
         pass
+
+
+def test_force_unlock_never_signals_the_holder(tmp_path: Path) -> None:
+    """Whether the holder is alive is asked with signal 0, which delivers nothing: the
+    refused force-unlock leaves the running holder exactly as it was."""
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        location = lock_with(tmp_path, host=socket.gethostname(), pid=holder.pid)
+        with pytest.raises(UnlockRefused, match="still running"):
+            force_unlock(location, "qa-int", "0a1b2c3d4e5f")
+    finally:
+        holder.terminate()
+    # a signal sent by force-unlock would be pending before ours and would have ended it
+    assert holder.wait(timeout=30) == -signal.SIGTERM
