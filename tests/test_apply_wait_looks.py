@@ -13,7 +13,12 @@ from centra_setup import configure, copy_manifests, served_as_qa_int
 from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import ApplyOptions, ApplyResult, apply_environment
+from centra_provision.engine.apply import (
+    ApplyOptions,
+    ApplyResult,
+    apply_environment,
+    attest_resources,
+)
 from centra_provision.engine.wait import WaitRow
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 
@@ -137,6 +142,10 @@ def test_a_wait_nobody_answers_ends_at_its_deadline(qa: EmulatorClient) -> None:
     assert [o.outcome for o in result.outcomes] == ["pending"] * 7
     assert result.exit_code == 3 and result.evidence_line() is None
     assert result.runbook is not None and len(result.runbook.todo) == 7
+    assert (
+        "- [ ] Secret API key: the value of GE_ORDER_API_SECRET (print it with "
+        "`provision secret show -e qa-int secretKey`)"
+    ) in result.runbook.markdown()
     assert result.runbook.markdown().startswith(
         "# Runbook: Centra `sandbox.centraqa.com` (qa-int)\n\nGlobal-e QA-INT, merchant 1808. "
         "Follow each step in Centra's back office, then run `provision apply -e qa-int --wait 600`"
@@ -144,3 +153,19 @@ def test_a_wait_nobody_answers_ends_at_its_deadline(qa: EmulatorClient) -> None:
     assert not Path(
         ".provision/qa-int.ledger.journal.jsonl"
     ).exists()  # nothing ran, nothing verified
+
+
+def test_attest_talks_to_the_centra_it_is_told(
+    qa: EmulatorClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"{qa.base_url}/graphql"
+    monkeypatch.delenv("PROVISION_CENTRA_URL_QA_INT")  # only --centra-url says where Centra is
+    options = ApplyOptions(auto_approve=True, url_override=url)
+    assert apply_environment(Path("manifests"), "qa-int", options, lambda _p: True).exit_code == 3
+    _by_hand(qa, ("AttributeType", "OrderApiPlugin", "WebhookPlugin", "TaxGroup"))
+    assert attest_resources(Path("manifests"), "qa-int", (TOKEN,), url) == [TOKEN]
+    again = attest_resources(Path("manifests"), "qa-int", (TOKEN, "TaxGroup"), url)
+    assert again == [TAX, TOKEN]  # the ledger it wrote is bound to that Centra, and read back
+    ledger = json.loads(Path(".provision/qa-int.ledger.json").read_text())
+    assert ledger["centraUrl"] == url
+    assert {f["source"] for f in ledger["resources"][TOKEN].values()} == {"attest"}
