@@ -4,7 +4,10 @@ debug trees cut away. Against moto's threaded S3 server on loopback, in-process.
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from s3kit import S3, s3, s3_server
@@ -183,11 +186,14 @@ def test_plain_http_to_a_loopback_endpoint_from_any_endpoint_variable(
     assert open_backend(s3.url("k.json")).read() is None
 
 
-@pytest.mark.parametrize("allow", ["0", "false", "no", ""])
+@pytest.mark.parametrize("allow", ["0", "false", "no", "", None])
 def test_plain_http_is_refused_unless_allowed(
-    s3: S3, monkeypatch: pytest.MonkeyPatch, allow: str
+    s3: S3, monkeypatch: pytest.MonkeyPatch, allow: str | None
 ) -> None:
-    monkeypatch.setenv("AWS_ALLOW_HTTP", allow)
+    if allow is None:
+        monkeypatch.delenv("AWS_ALLOW_HTTP")
+    else:
+        monkeypatch.setenv("AWS_ALLOW_HTTP", allow)
     url = s3.url("k.json")
     with pytest.raises(BackendError) as info:
         open_backend(url).read()
@@ -283,3 +289,64 @@ def test_local_writes_are_conditional_and_leave_no_temp_files(tmp_path: Path) ->
     names = sorted(p.name for p in (tmp_path / "state").iterdir() if not p.name.endswith("-lock"))
     assert names == ["qa-int.ledger.json", "qa-int.ledger.json.lock"]
     assert (tmp_path / "state" / "qa-int.ledger.json").read_bytes() == b"ledger 2"
+
+
+def test_a_store_that_cannot_be_set_up_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before any request (here: Azure without an account name)."""
+    for name in ("AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT", "AZURE_ACCOUNT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(BackendError) as info:
+        open_backend("az://state/qa-int.ledger.json").read()
+    assert str(info.value) == (
+        "ledger store az://state/qa-int.ledger.json: Generic MicrosoftAzure error: Account "
+        "must be specified"
+    )
+
+
+class Busy(BaseHTTPRequestHandler):
+    """A store that answers every request 503 and counts them."""
+
+    hits: ClassVar[list[str]] = []
+
+    def _busy(self) -> None:
+        Busy.hits.append(self.command)
+        self.send_response(503)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"busy")
+
+    do_GET = do_PUT = do_POST = _busy
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_busy_store_is_retried_twice_then_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few retries ride out a blip; a store that stays down fails the run in moments
+    with its own words, not after obstore's default ten retries over three minutes."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Busy.hits = []
+    endpoint = f"http://127.0.0.1:{server.server_port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ALLOW_HTTP": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        with pytest.raises(BackendError) as info:
+            open_backend("s3://team/qa-int.ledger.json").read()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert str(info.value) == (
+        "ledger store s3://team/qa-int.ledger.json: cannot read: Generic S3 error: Error "
+        f"performing GET {endpoint}/team/qa-int.ledger.json - Server returned non-2xx status "
+        "code: 503 Service Unavailable: busy"
+    )
+    assert Busy.hits == ["GET"] * 3
