@@ -23,6 +23,7 @@ from centra_provision.errors import (
     CentraPermissionError,
     CentraUnavailable,
     OutcomeUnknown,
+    UsageError,
 )
 
 FAST = RetryPolicy(attempts=4, total_seconds=30, base_delay=0.001, max_delay=0.002)
@@ -468,3 +469,38 @@ def test_get_gives_up_after_the_policy_attempts() -> None:
     assert isinstance(exc, CentraUnavailable)
     assert "kept failing (HTTP 504) after 4 attempts in " in str(exc)
     assert len(seen) == 4 == client.count.other
+
+
+# --- which URLs the token may be sent to -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://centra.example/graphql",
+        "http://127.0.0.1:1/graphql",
+        "http://localhost/graphql",
+        "http://[::1]:8080/graphql",
+    ],
+)
+def test_https_or_loopback_http_is_accepted(url: str) -> None:
+    client = CentraClient(url, TOKEN)
+    assert client.url == url
+    asyncio.run(client.aclose())
+
+
+@pytest.mark.parametrize(
+    "url", ["http://centra.example/graphql", "ftp://centra.example/graphql", "ws://127.0.0.1/"]
+)
+def test_anything_else_is_refused_by_name(url: str) -> None:
+    with pytest.raises(UsageError) as info:
+        CentraClient(url, TOKEN)
+    assert str(info.value) == (
+        f"refusing Centra URL {url}: https:// is required (http:// only on loopback)"
+    )
+
+
+def test_base_url_is_scheme_and_host() -> None:
+    client = CentraClient("https://centra.example:8443/api/graphql?x=1", TOKEN)
+    assert client.base_url == "https://centra.example:8443"
+    asyncio.run(client.aclose())
