@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -504,3 +505,22 @@ def test_base_url_is_scheme_and_host() -> None:
     client = CentraClient("https://centra.example:8443/api/graphql?x=1", TOKEN)
     assert client.base_url == "https://centra.example:8443"
     asyncio.run(client.aclose())
+
+
+# --- backoff between retries -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attempt", range(9))
+def test_backoff_is_full_jitter_up_to_the_doubling_bound(attempt: int) -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=100.0)
+    bound = min(100.0, 2.0**attempt)
+    rng = random.Random(attempt)
+    draws = [policy.backoff(attempt, rng) for _ in range(400)]
+    assert all(0.0 <= d <= bound for d in draws)
+    assert max(draws) > 0.97 * bound and min(draws) < 0.03 * bound
+
+
+def test_backoff_defaults() -> None:
+    assert RetryPolicy() == RetryPolicy(
+        attempts=6, total_seconds=120.0, base_delay=0.5, max_delay=20.0
+    )
