@@ -524,3 +524,26 @@ def test_backoff_defaults() -> None:
     assert RetryPolicy() == RetryPolicy(
         attempts=6, total_seconds=120.0, base_delay=0.5, max_delay=20.0
     )
+
+
+# --- what a request cost (extensions.complexity, RATE:12) ------------------------------------
+
+
+def _costs(extensions: Any) -> dict[str, float]:
+    with scripted(Reply({"data": {"stores": []}, "extensions": extensions})) as (port, _):
+        client, data = _run(f"http://127.0.0.1:{port}/graphql")
+    assert data == {"stores": []}
+    return client.limiter.costs
+
+
+def test_the_complexity_centra_charged_is_remembered_per_operation() -> None:
+    assert _costs({"complexity": 12}) == {"Stores": 12.0}
+    assert _costs({"complexity": 2.5, "other": 1}) == {"Stores": 2.5}
+    assert _costs({"complexity": 0}) == {"Stores": 0.0}
+
+
+@pytest.mark.parametrize(
+    "extensions", [None, {}, {"complexity": -1}, {"complexity": "12"}, [12], {"cost": 3}]
+)
+def test_an_unreadable_complexity_is_not_remembered(extensions: Any) -> None:
+    assert _costs(extensions) == {}

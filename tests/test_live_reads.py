@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from centra_provision.centra.client import CentraClient
@@ -54,6 +55,24 @@ def res(kind: str, name: str, state: str = "present", **spec: Any) -> Resource:
     return Resource(kind, name, (name,), spec, state, doc)
 
 
+class TooManyRequests(Exception):
+    """More requests than any read of these tests needs: a read that does not end."""
+
+
+class Counted(InProcessTransport):
+    """The emulator in-process, refusing to serve more than `limit` requests."""
+
+    def __init__(self, emulator: Emulator, limit: int = 30) -> None:
+        super().__init__(emulator)
+        self.left = limit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.left -= 1
+        if self.left < 0:
+            raise TooManyRequests
+        return await super().handle_async_request(request)
+
+
 def _read(
     emulator: Emulator,
     resources: list[Resource],
@@ -67,9 +86,7 @@ def _read(
 
     async def go() -> tuple[LiveState | BaseException, int, int]:
         limiter = ClientRateLimiter(requests=100_000, mutations=100_000)
-        async with CentraClient(
-            URL, token, transport=InProcessTransport(emulator), limiter=limiter
-        ) as client:
+        async with CentraClient(URL, token, transport=Counted(emulator), limiter=limiter) as client:
             caps = await discover(client, None)
             client.count.sent = 0
             try:
@@ -127,6 +144,22 @@ def test_a_long_list_is_read_page_by_page(emulator: Emulator) -> None:
     assert sent == 3  # 100 + 100 + 1 rows; stores dropped out after page 1
 
 
+def test_lists_centra_does_not_page_are_read_once(emulator: Emulator) -> None:
+    """attributeTypes takes no limit or page: a full first answer is not a reason to ask for
+    a second page (which would be the same list again, for ever)."""
+    names = [f"Extra {i:03}" for i in range(120)]
+    for name in names:
+        emulator.state.insert("attribute_type", {"name": name, "definition": {"elements": {}}})
+    try:
+        live, sent, _ = _read(emulator, [res("AttributeType", "a")])
+    finally:
+        for row in emulator.state.all("attribute_type"):
+            if row["name"] in names:
+                emulator.state.delete("attribute_type", row["id"])
+    assert isinstance(live, LiveState) and len(live.attribute_types) == 121
+    assert sent == 1
+
+
 def test_plugins_are_read_for_the_stores_desired_plugins_name(emulator: Emulator) -> None:
     resources = [
         res("OrderApiPlugin", "ge", store="Retail", uri="globale"),
@@ -138,6 +171,22 @@ def test_plugins_are_read_for_the_stores_desired_plugins_name(emulator: Emulator
     assert [p["name"] for p in live.plugins[("Retail", "orderApi")]] == ["Global-e"]
     assert live.plugins[("Retail", "webhooks")] == []
     assert sent == 2
+
+
+def test_a_store_with_many_plugins_is_read_page_by_page(emulator: Emulator) -> None:
+    hook = next(p for p in emulator.state.all("plugin") if p["name"] == "Hook")
+    extra = {**hook}
+    extra.pop("id", None)
+    ids = [emulator.state.insert("plugin", {**extra, "name": f"Hook {i:03}"}) for i in range(100)]
+    try:
+        live, sent, _ = _read(emulator, [res("WebhookPlugin", "hook", store="Wholesale")])
+    finally:
+        for plugin_id in ids:
+            emulator.state.delete("plugin", plugin_id)
+    assert isinstance(live, LiveState)
+    assert len(live.plugins[("Wholesale", "webhooks")]) == 101
+    assert live.plugins[("Wholesale", "orderApi")] == []
+    assert sent == 3  # ReadLive, then plugins page 1 (100 webhooks) and page 2 (1)
 
 
 def test_plugins_of_other_kinds_name_no_store(emulator: Emulator) -> None:
@@ -200,6 +249,23 @@ def test_plugins_are_checked_even_when_lists_were_denied(emulator: Emulator) -> 
     assert isinstance(exc, CentraPermissionError)
     assert exc.missing == ["StorePlugin:read", "Warehouse:read"]
     assert exc.paths == ["storePlugins", "warehouses"]
+
+
+def test_without_desired_plugins_a_denial_reads_no_plugins(emulator: Emulator) -> None:
+    allowed = [p for p in ALL_PERMISSIONS if p not in ("Warehouse:read", "StorePlugin:read")]
+    exc, sent, _ = _read(emulator, [res("TaxGroup", "t")], permissions=allowed)
+    assert isinstance(exc, CentraPermissionError)
+    assert (exc.missing, exc.paths) == (["Warehouse:read"], ["warehouses"])
+    assert sent == 4  # ReadLive, then stores, taxGroups and warehouses alone
+
+
+def test_after_a_denial_shipping_options_are_not_checked(emulator: Emulator) -> None:
+    allowed = [p for p in ALL_PERMISSIONS if p != "Warehouse:read"]
+    exc, sent, _ = _read(emulator, [res("ShippingOption", "Standard")], permissions=allowed)
+    assert isinstance(exc, CentraPermissionError)
+    assert (exc.missing, exc.paths) == (["Warehouse:read"], ["warehouses"])
+    # ReadLive, then each of its six lists alone to name every missing permission.
+    assert sent == 7
 
 
 def test_read_stores_reads_only_stores(emulator: Emulator) -> None:
