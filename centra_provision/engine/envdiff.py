@@ -93,8 +93,11 @@ def tree(state: DesiredState) -> dict[str, Any]:
 
 
 def _expected(path: str, patterns: Mapping[str, str | None]) -> tuple[bool, str | None]:
+    """The first pattern that matches, and its reason. `*` and `?` are wildcards; brackets
+    are literal, so a path written as diff-env prints it (`rules[GE Local VAT].rate`)
+    matches itself instead of being read as a character class."""
     for pattern, reason in patterns.items():
-        if fnmatchcase(path, pattern):
+        if fnmatchcase(path, pattern.replace("[", "[[]")):
             return True, reason
     return False, None
 
