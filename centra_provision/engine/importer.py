@@ -398,7 +398,14 @@ def overlay(base: Any, found: Any, key: str | None = None) -> Any:
     if _named_list(base) and _named_list(found):
         by_name = {e["name"]: e for e in base}
         found = [{**by_name.get(e["name"], {}), **e} for e in found]
+        # compared by name as the plan compares them: the base's order carries no meaning
+        same = _norm(_by_name(base)) == _norm(_by_name(found))
+        return SAME if same else found
     return SAME if _norm(base, key) == _norm(found, key) else found
+
+
+def _by_name(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda e: str(e["name"]))
 
 
 def _named_list(value: Any) -> bool:
