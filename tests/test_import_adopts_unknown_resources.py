@@ -433,3 +433,44 @@ def test_a_folder_without_manifests_is_written_into(
     assert out.splitlines()[0] == "copied base adopted/base"
     assert (folder / "README.md").read_text() == "# our notes\n"
     assert (folder / "old.yaml").is_dir()
+
+
+def test_the_bases_plugin_repeated_in_another_store_keeps_the_bases_name(
+    centra: tuple[EmulatorClient, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the other store's copy is named with its store: the adopted manifests must not
+    declare the base's plugin a second time (same store and plugin name)."""
+    client, url = centra
+    client.emulator.backoffice.save_plugin(
+        {
+            "store": "Wholesale",
+            "type": "webhook",
+            "name": "GE Integration Webhooks",
+            "status": "INACTIVE",
+            "settings": {"url": "https://legacy.example/hook"},
+        }
+    )
+    code, out, err = run(
+        ["import", "-e", "qa-int", "--output", "adopted", "--centra-url", url], capsys
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert (
+        "imported WebhookPlugin/GE Integration Webhooks (Wholesale) -> adopted/qa-int/plugins.yaml"
+        in lines
+    )
+    assert (
+        "as base  WebhookPlugin/GE Integration Webhooks (Centra shows what the base says; "
+        "nothing written)" in lines
+    )
+    assert not any("GE Integration Webhooks (Retail)" in line for line in lines)
+    written = (tmp_path / "adopted" / "qa-int" / "plugins.yaml").read_text()
+    assert (
+        "kind: WebhookPlugin\n"
+        "metadata: {name: GE Integration Webhooks (Wholesale)}\n"
+        "spec: {store: Wholesale, status: INACTIVE, pluginName: GE Integration Webhooks}\n"
+        + WEBHOOK_PLACEHOLDERS
+    ) in written
+    code, out, err = run(["validate", "-e", "qa-int", "--manifests", "adopted"], capsys)
+    assert (code, err) == (0, ""), err
+    assert out.startswith("OK: 20 resources in qa-int\n")

@@ -9,7 +9,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -291,8 +291,8 @@ def import_environment(
             return await read_everything(conn.client, caps)
 
     live = asyncio.run(run())
-    docs = documents(live)
     base = _base_specs(root, env_name, env.doc.data)
+    docs = _named_as_base(documents(live), base)
     written, same = [], []
     for doc in docs:
         if (doc.kind, doc.name) not in base:
@@ -321,6 +321,24 @@ def import_environment(
         bases,
         folder,
     )
+
+
+def _named_as_base(
+    docs: list[ImportedDocument], base: dict[tuple[str, str], dict[str, Any]]
+) -> list[ImportedDocument]:
+    """A plugin the base declares keeps the base's name when its name repeats in another
+    store (only the others are named with their store), so the adopted manifests do not
+    declare the base's plugin twice."""
+    names = {(k, KINDS[k].identity(n, spec)): n for (k, n), spec in base.items()}
+    out = []
+    for doc in docs:
+        name = names.get((doc.kind, KINDS[doc.kind].identity(doc.name, doc.spec)))
+        if name is None or name == doc.name:  # not the base's, or named as the base already
+            out.append(doc)
+            continue
+        spec = {k: v for k, v in doc.spec.items() if k != "pluginName"}
+        out.append(replace(doc, name=name, spec=spec))
+    return out
 
 
 def _write(folder: Path, env_doc: dict[str, Any], written: list[ImportedDocument]) -> None:
