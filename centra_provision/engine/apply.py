@@ -267,7 +267,7 @@ def _check_binding(saved: Plan, fresh: Plan) -> None:
             f"{fresh.centra_url}; nothing was applied"
         )
     old, new = saved.ledger, fresh.ledger
-    if old is None or new is None or old.location != new.location:
+    if old is None or new is None or not _same_place(old.location, new.location):
         raise StalePlanError(
             f"the saved plan was made with ledger {old.location if old else '(none)'}, not "
             f"{new.location if new else '(none)'}; nothing was applied"
@@ -277,6 +277,14 @@ def _check_binding(saved: Plan, fresh: Plan) -> None:
             f"the ledger {new.location} changed since the plan was saved (version "
             f"{old.serial}, now {new.serial}); plan again"
         )
+
+
+def _same_place(saved: str, fresh: str) -> bool:
+    """A local ledger is one file however its folder was named (relative, absolute, through a
+    symlink); a shared one is its URL."""
+    if "://" in saved or "://" in fresh:
+        return saved == fresh
+    return Path(saved).resolve() == Path(fresh).resolve()
 
 
 def _select_saved(

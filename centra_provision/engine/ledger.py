@@ -178,7 +178,10 @@ class Ledger:
         secret = ledger_secret(backend, blob is not None)
         shown = backend.url
         if blob is None:
-            salt = hashlib.sha256(f"{environment}\n{shown}".encode()).hexdigest()[:32]
+            # A new ledger's salt follows from where it will be, so that plans made before its
+            # first save agree; a local file counts as one place however its folder is named.
+            place = shown if backend.remote else str(Path(shown).resolve())
+            salt = hashlib.sha256(f"{environment}\n{place}".encode()).hexdigest()[:32]
             ledger = cls(shown, environment, centra_url, backend, secret, salt=salt)
             ledger._derive()
             return ledger
