@@ -52,8 +52,10 @@ def test_mutation_bucket_is_separate() -> None:
     assert len(by) == 6 and all(
         r["quota"] == r["usedQuota"] + r["remainingQuota"] for r in by.values()
     )
-    # Buckets refill continuously (quota per interval), so allow for the time the test took.
-    assert 50 - 5 <= by[("REQUEST_COUNT", "TEN_SECONDS")]["remainingQuota"] <= 50 - 3
+    # Five requests drew on the bucket, which refills continuously (5 a second) and never
+    # past its quota: how much came back depends on how long the test took, so no upper
+    # bound below the quota (under load the test failed at random with one).
+    assert 50 - 5 <= by[("REQUEST_COUNT", "TEN_SECONDS")]["remainingQuota"] <= 50
     assert by[("MUTATION_COUNT", "TEN_SECONDS")]["usedQuota"] >= 1
     assert 1 <= by[("MUTATION_COUNT", "ONE_HOUR")]["usedQuota"] <= 2  # the refused one drew nothing
 
