@@ -143,15 +143,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--work", type=Path, default=Path("/tmp/centra-provision-mutation"))
     parser.add_argument("--children", type=int, default=2)
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="evaluate every sampled mutant again (verdicts kept from older tests can be stale)",
+    )
     args = parser.parse_args()
     work = args.work.resolve()
     prepare(work, args.commit)
     names = all_mutants(work)
     sample = sorted(random.Random(args.seed).sample(names, min(args.sample, len(names))))
     status = statuses(work)
-    todo = [n for n in sample if status.get(n, "not checked") in UNEVALUATED]
-    for start in range(0, len(todo), 200):  # bounded command lines
-        mutmut(work, todo[start : start + 200], args.children)
+    todo = [n for n in sample if args.fresh or status.get(n, "not checked") in UNEVALUATED]
+    # In random chunks of 100: a run stopped early has evaluated a uniform subsample.
+    random.Random(args.seed).shuffle(todo)
+    for start in range(0, len(todo), 100):
+        mutmut(work, todo[start : start + 100], args.children)
     result = report(sample, statuses(work), len(names))
     json.dump(result, sys.stdout, indent=2)
     print()
