@@ -174,9 +174,9 @@ def _unique_order_api_uris(resources: list[Resource]) -> list[Diagnostic]:
     diags = []
     owners: dict[str, Resource] = {}
     for res in resources:
-        if res.kind != "OrderApiPlugin" or res.state == "absent":
-            continue
-        uri = str(res.spec.get("uri"))
+        if res.kind != "OrderApiPlugin" or res.state == "absent" or res.spec.get("uri") is None:
+            continue  # a plugin whose URI is not declared yet (e.g. just imported) shadows none
+        uri = str(res.spec["uri"])
         if uri in owners:
             diags.append(
                 res.error(("uri",), f"uri '{uri}' is already used by {owners[uri].address}")
