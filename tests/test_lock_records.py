@@ -88,10 +88,11 @@ FULL = {
             "id 0a1b2c3d4e5f (apply, pid 4242 on runner-7) since 2026-11-27T10:00:00+00:00",
             "0a1b2c3d4e5f",
         ),
-        ({}, "id ? (apply, pid ? on ?) since ?", "ID"),
-        ({"runUrl": ""}, "id ? (apply, pid ? on ?) since ?", "ID"),
-        ([1, 2], "id ? (apply, pid ? on ?) since ?", "?"),
-        ("{torn", "id ? (apply, pid ? on ?) since ?", "?"),
+        ({}, "id ? (a lock record without an id)", "?"),
+        ({"runUrl": "", "id": ""}, "id ? (a lock record without an id)", "?"),
+        ({"id": 7, "pid": 1}, "id ? (a lock record without an id)", "?"),
+        ([1, 2], "id ? (a lock record that is not a JSON object)", "?"),
+        ("{torn", "id ? (an unreadable lock record)", "?"),
     ],
 )
 def test_a_held_lock_names_its_holder(
@@ -300,3 +301,17 @@ def test_force_unlock_never_signals_the_holder(tmp_path: Path) -> None:
         holder.terminate()
     # a signal sent by force-unlock would be pending before ours and would have ended it
     assert holder.wait(timeout=30) == -signal.SIGTERM
+
+
+@pytest.mark.parametrize("record", ["{torn", "[1, 2]", "{}", '{"id": 7, "pid": 1}'])
+def test_a_damaged_lock_record_is_broken_with_the_id_its_message_names(
+    tmp_path: Path, record: str
+) -> None:
+    """The message says `force-unlock -e qa-int ?`, and that works (no live holder named)."""
+    location = tmp_path / "qa-int.ledger.json"
+    assert held_by(location, record).endswith("`provision force-unlock -e qa-int ?`")
+    with pytest.raises(UnlockRefused):
+        force_unlock(location, "qa-int", "other")
+    broken = force_unlock(location, "qa-int", "?")
+    assert broken["id"] == "?" and "problem" in broken
+    assert read_holder(location) is None

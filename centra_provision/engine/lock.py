@@ -61,11 +61,18 @@ def read_holder(location: str | Path) -> dict[str, Any] | None:
     try:
         body = json.loads(blob.data)
     except ValueError:
-        return {"id": "?", "problem": "unreadable lock record"}
-    return body if isinstance(body, dict) else {"id": "?"}
+        return {"id": "?", "problem": "an unreadable lock record"}
+    if not isinstance(body, dict):
+        return {"id": "?", "problem": "a lock record that is not a JSON object"}
+    if not isinstance(body.get("id"), str) or not body["id"]:
+        # Without this, a record without an id could never be named to force-unlock.
+        return {**body, "id": "?", "problem": "a lock record without an id"}
+    return body
 
 
 def describe(holder: dict[str, Any]) -> str:
+    if holder.get("problem"):
+        return f"id ? ({holder['problem']})"
     where = f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"
     run = f", {holder['runUrl']}" if holder.get("runUrl") else ""
     what = holder.get("operation", "apply")
