@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from centra_provision.centra.ratelimit import ClientRateLimiter
+from centra_provision.errors import CentraUnavailable
 
 
 class Stalled(Exception):
@@ -54,3 +55,14 @@ def test_a_used_up_share_names_the_bucket_it_waits_for(is_mutation: bool, words:
     seconds, what = told(limiter, is_mutation)
     assert what == words
     assert 5.0 < seconds <= 10.0
+
+
+def test_a_pause_longer_than_the_run_may_wait_is_named_as_the_retry_after() -> None:
+    """Not as a used-up share of a bucket that has plenty left."""
+    limiter = ClientRateLimiter(requests=1_000, mutations=1_000, max_wait=60.0)
+    limiter.pause(600.0)
+    with pytest.raises(CentraUnavailable) as refused:
+        asyncio.run(limiter.acquire(is_mutation=True))
+    message = str(refused.value)
+    assert message.startswith("Centra refused a request (429) and named a moment 600s away")
+    assert "more than 60s" in message and "this run's share" not in message

@@ -164,10 +164,11 @@ class ClientRateLimiter:
                 wait = max(wait, self.paused_until - now)
                 if wait <= 0:
                     break
+                paused = self.paused_until - now >= wait
                 if wait > self.max_wait and slowest is not None:
-                    raise CentraUnavailable(self._too_long(slowest, wait))
+                    raise CentraUnavailable(self._too_long(None if paused else slowest, wait))
                 if self.on_wait is not None:
-                    self.on_wait(wait, _quota_words(slowest, self.paused_until - now >= wait))
+                    self.on_wait(wait, _quota_words(slowest, paused))
                 await asyncio.sleep(wait)
             for b in drawn:
                 b.tokens -= needs[b.kind]
@@ -184,7 +185,15 @@ class ClientRateLimiter:
             if b.kind == "QUERY_COMPLEXITY":
                 b.tokens -= actual - drawn
 
-    def _too_long(self, budget: Budget, wait: float) -> str:
+    def _too_long(self, budget: Budget | None, wait: float) -> str:
+        """Names what the wait is for: a bucket of this run's share, or (None) the moment a
+        429's Retry-After named."""
+        if budget is None:
+            return (
+                f"Centra refused a request (429) and named a moment {wait:.0f}s away to retry "
+                f"at (more than {self.max_wait:.0f}s). Centra's limits are shared with the "
+                "live store; try again later"
+            )
         return (
             f"this run's share ({self.share:g}) of Centra's {budget.kind} {budget.interval} "
             f"rate limit is used up: the next request would wait {wait:.0f}s (more than "
