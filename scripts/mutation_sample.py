@@ -95,7 +95,13 @@ def mutmut(work: Path, names: list[str], children: int = 2) -> None:
     with log.open("a") as out:
         subprocess.run(cmd, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
     tail = log.read_text(errors="replace")[-4000:]
-    for broken in ("failed to collect stats", "Failed to run clean test", "Failed to collect"):
+    broken_setups = (
+        "failed to collect stats",
+        "Failed to run clean test",
+        "Failed to collect",
+        "Failed to run pytest",  # e.g. a test id that changes between runs
+    )
+    for broken in broken_setups:
         if broken in tail:
             sys.exit(f"mutmut: {broken} (see {log})")
 

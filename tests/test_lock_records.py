@@ -238,7 +238,11 @@ def test_force_unlock_needs_the_holders_id(tmp_path: Path) -> None:
     assert read_holder(location) == FULL
 
 
-@pytest.mark.parametrize("pid", [os.getpid(), 1, str(os.getpid())])
+@pytest.mark.parametrize(
+    "pid",
+    [os.getpid(), 1, str(os.getpid())],
+    ids=["this-process", "init", "this-process-as-text"],  # stable ids: not the pid itself
+)
 def test_force_unlock_refuses_while_the_holder_runs_here(tmp_path: Path, pid: Any) -> None:
     location = lock_with(tmp_path, host=socket.gethostname(), pid=pid)
     with pytest.raises(UnlockRefused) as info:
