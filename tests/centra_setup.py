@@ -83,6 +83,28 @@ def record_write_only(ledger: Ledger, desired: DesiredState, secret: str) -> Non
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Variables a developer's shell (or an earlier test) may hold that would point a test at
+# another Centra, token, ledger key or host list.
+AMBIENT = (
+    "CENTRA_QA_INT_TOKEN",
+    "CENTRA_LOCAL_TOKEN",
+    "PROVISION_LEDGER_KEY",
+    "PROVISION_CENTRA_URL",
+    "PROVISION_CENTRA_URL_QA_INT",
+    "PROVISION_CENTRA_HOSTS",
+)
+
+
+def offline_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str) -> Path:
+    """The shipped manifests copied into tmp_path (the working directory), the Order API
+    plugin's secret set to `secret` (a canary), and no ambient variable in the way."""
+    copy_manifests(tmp_path, monkeypatch)
+    monkeypatch.setenv("GE_ORDER_API_SECRET", secret)
+    for var in AMBIENT:
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
 def copy_manifests(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogue: bool = False
 ) -> Path:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, copy_manifests, served_as_qa_int
+from centra_setup import configure, offline_workdir, served_as_qa_int
 from clikit import run
 from emulator_harness import EmulatorClient, served
 
@@ -23,11 +23,7 @@ SECRET = "CANARY-apply-order-api-secret-51e0"
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_manifests(tmp_path, monkeypatch)
-    monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-    for var in ("CENTRA_QA_INT_TOKEN", "PROVISION_CENTRA_URL_QA_INT", "CENTRA_LOCAL_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
+    return offline_workdir(tmp_path, monkeypatch, SECRET)
 
 
 @pytest.fixture

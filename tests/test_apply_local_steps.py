@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from centra_setup import copy_manifests
+from centra_setup import offline_workdir
 from clikit import run
 
 from centra_provision.engine.apply import (
@@ -40,11 +40,7 @@ API = ("ShippingOption/GE Express", "Pricelist/Wholesale SEK")
 
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_manifests(tmp_path, monkeypatch)
-    monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-    for var in ("CENTRA_LOCAL_TOKEN", "PROVISION_LEDGER_KEY", "PROVISION_CENTRA_URL"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
+    return offline_workdir(tmp_path, monkeypatch, SECRET)
 
 
 def _apply(confirm: Callable[[Plan], bool] | None = None, **options: Any) -> ApplyResult:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from centra_setup import copy_manifests
+from centra_setup import offline_workdir
 from clikit import run
 
 SECRET = "CANARY-saved-plan-path-secret-71c3"
@@ -16,11 +16,7 @@ SECRET = "CANARY-saved-plan-path-secret-71c3"
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_manifests(tmp_path, monkeypatch)
-    monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-    for var in ("PROVISION_LEDGER_KEY", "PROVISION_CENTRA_URL_QA_INT", "PROVISION_CENTRA_HOSTS"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
+    return offline_workdir(tmp_path, monkeypatch, SECRET)
 
 
 @pytest.mark.parametrize("named", ["absolute", "symlink"])

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from centra_setup import configure, copy_manifests
+from centra_setup import configure, offline_workdir
 from clikit import run
 from emulator_harness import served
 
@@ -18,11 +18,7 @@ SECRET = "CANARY-state-order-api-secret-0d4a"
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_manifests(tmp_path, monkeypatch)
-    monkeypatch.setenv("GE_ORDER_API_SECRET", SECRET)
-    for var in ("PROVISION_LEDGER_KEY", "PROVISION_CENTRA_URL_QA_INT", "PROVISION_CENTRA_HOSTS"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
+    return offline_workdir(tmp_path, monkeypatch, SECRET)
 
 
 def test_state_list_show_rm(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
