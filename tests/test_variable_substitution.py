@@ -5,10 +5,8 @@ error about a substituted value points at the variable's definition in environme
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from casekit import TEMPLATE, build_case_tree
+import test_merge_layers
+from casekit import TEMPLATE
 from test_merge_layers import OVERRIDES, PLUGIN, Tree, overlay
 
 from centra_provision.errors import Mark
@@ -22,13 +20,7 @@ WEBHOOK = ("WebhookPlugin", "GE Integration Webhooks")
 TOKEN = ("IntegrationToken", "Global-e integration")
 
 
-@pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
-    build_case_tree(TEMPLATE, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    t = Tree(tmp_path)
-    t.write(BASE_PLUGIN, PLUGIN)
-    return t
+tree = test_merge_layers.tree  # the same fixture: the template tree with the base's plugin
 
 
 def webhook(spec: str) -> str:
