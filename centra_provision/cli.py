@@ -68,7 +68,7 @@ def _manifest_root(ctx: click.Context) -> Path:
 
 def complete_env(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
     """Shell completion for `-e`: the environment folders under the manifest root."""
-    from centra_provision.manifest.catalog import environment_summaries
+    from centra_provision.manifest.root import environment_summaries
 
     try:
         names = [s.name for s in environment_summaries(_manifest_root(ctx))]
@@ -211,7 +211,7 @@ def validate(env: str | None, all_envs: bool, manifests: Path, fmt: str) -> int:
         if env is None:
             raise click.UsageError("Missing option '-e' / '--env' (or --all).")
         return _validate_one(env, manifests, fmt)
-    from centra_provision.manifest.catalog import environment_summaries
+    from centra_provision.manifest.root import environment_summaries
 
     names = [s.name for s in environment_summaries(manifests)]
     if fmt != "json":
@@ -959,7 +959,7 @@ def schema(kind: str | None, output_kind: str | None) -> int:
 @data_format_option
 def envs(manifests: Path, fmt: str) -> int:
     """List the environments under the manifest root (for CI matrices)."""
-    from centra_provision.manifest.catalog import environment_summaries
+    from centra_provision.manifest.root import environment_summaries
     from centra_provision.render import console_for
 
     summaries = environment_summaries(manifests)

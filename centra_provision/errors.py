@@ -9,22 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from centra_provision.source import Mark
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_GUIDED_PENDING = 3
-
-
-@dataclass(frozen=True, order=True, slots=True)
-class Mark:
-    """Where a value came from in a manifest: file, 1-based line and column."""
-
-    file: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True, order=True)

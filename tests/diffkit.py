@@ -10,10 +10,11 @@ from centra_provision.engine.diff import resource_change
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.plan import ResourceChange
 from centra_provision.manifest.secrets import SecretValue
-from centra_provision.manifest.yamlio import SourceDocument, load_documents
+from centra_provision.manifest.yamlio import load_documents
 from centra_provision.resources import KINDS, CheckContext, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
+from centra_provision.source import SourceDocument
 
 
 def load_case(path: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from centra_provision.centra.connect import endpoint, override_variable
 from centra_provision.errors import UsageError
 from centra_provision.manifest.environment import EnvironmentConfig, RateLimits
-from centra_provision.manifest.yamlio import SourceDocument
+from centra_provision.source import SourceDocument
 
 
 def env(name: str, url: str | None) -> EnvironmentConfig:

@@ -17,10 +17,10 @@ from centra_provision.engine.diff import (
 )
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.plan import FieldChange, ResourceChange
-from centra_provision.manifest.yamlio import SourceDocument
 from centra_provision.resources import Resource
 from centra_provision.resources.base import FieldState, Observation
 from centra_provision.resources.live import fingerprint
+from centra_provision.source import SourceDocument
 
 RES = Resource(
     "AttributeType",

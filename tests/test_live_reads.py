@@ -21,9 +21,9 @@ from centra_provision.emulator.backoffice import Backoffice
 from centra_provision.emulator.seed import ALL_PERMISSIONS, create_token
 from centra_provision.errors import CentraPermissionError
 from centra_provision.manifest.secrets import SecretValue
-from centra_provision.manifest.yamlio import SourceDocument
 from centra_provision.resources import Resource
 from centra_provision.resources.live import LiveState
+from centra_provision.source import SourceDocument
 
 URL = "https://emulator.invalid/graphql"
 

@@ -26,8 +26,8 @@ from casekit import TEMPLATE
 
 from centra_provision.engine.planner import resolve_secrets
 from centra_provision.errors import ManifestError, ProvisionError
-from centra_provision.manifest.catalog import environment_summaries
 from centra_provision.manifest.desired import load_desired_state
+from centra_provision.manifest.root import environment_summaries
 from centra_provision.manifest.yamlio import load_file
 
 CASES = int(os.environ.get("FUZZ_CASES", "200"))

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from casekit import TEMPLATE, build_case_tree
 
-from centra_provision.errors import ManifestError, Mark
+from centra_provision.errors import ManifestError
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 from centra_provision.manifest.merge import merge_documents
 from centra_provision.manifest.yamlio import load_documents
+from centra_provision.source import Mark
 
 BASE_PLUGIN = "manifests/base/order-api-plugin.yaml"
 BASE_WEBHOOK = "manifests/base/webhook-plugin.yaml"

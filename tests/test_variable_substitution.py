@@ -9,9 +9,9 @@ import test_merge_layers
 from casekit import TEMPLATE
 from test_merge_layers import OVERRIDES, PLUGIN, Tree, overlay
 
-from centra_provision.errors import Mark
 from centra_provision.manifest.merge import Substitution
 from centra_provision.manifest.yamlio import load_documents
+from centra_provision.source import Mark
 
 ENV = "manifests/test/environment.yaml"
 HOOK = "manifests/test/hook.yaml"

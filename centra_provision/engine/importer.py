@@ -24,10 +24,10 @@ from centra_provision.engine.planner import load_ledger
 from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
-from centra_provision.manifest.yamlio import SourceDocument
 from centra_provision.resources import KINDS, Resource, countries
 from centra_provision.resources.base import ObserveContext, flatten
 from centra_provision.resources.live import LiveState
+from centra_provision.source import SourceDocument
 
 
 @dataclass(frozen=True)

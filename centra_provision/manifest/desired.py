@@ -23,13 +23,13 @@ from centra_provision.manifest.environment import (
     find_environment_doc,
     load_folder,
     merge_layers,
-    require_environment_folder,
     resolve_includes,
 )
 from centra_provision.manifest.merge import Substitution
+from centra_provision.manifest.root import require_environment_folder
 from centra_provision.manifest.schema import SCHEMA_KINDS, validate_document
-from centra_provision.manifest.yamlio import SourceDocument
 from centra_provision.resources import KINDS, CheckContext, Resource
+from centra_provision.source import SourceDocument
 
 
 @dataclass(frozen=True)

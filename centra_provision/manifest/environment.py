@@ -7,30 +7,22 @@ through a `Base` document. Bases are layered first, in order; the environment la
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from centra_provision.errors import Diagnostic, ManifestError, Mark, UsageError
+from centra_provision.errors import Diagnostic, ManifestError
 from centra_provision.manifest.files import FileProblem, path_problem, safe_resolve
 from centra_provision.manifest.merge import merge_documents
+from centra_provision.manifest.root import MANIFEST_SUFFIXES, shown_path
 from centra_provision.manifest.schema import validate_document
-from centra_provision.manifest.yamlio import SourceDocument, load_file
+from centra_provision.manifest.yamlio import load_file
+from centra_provision.source import Mark, SourceDocument
 from centra_provision.urls import is_loopback, is_object_store_url, url_problem
 
-MANIFEST_SUFFIXES = (".yaml", ".yml")
 LAYER_KINDS = ("Environment", "Base")
-
-
-def shown_path(path: Path) -> str:
-    """A path as users see it in messages: relative to the working directory when inside it."""
-    try:
-        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
-    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return str(path)
 
 
 @dataclass
@@ -356,30 +348,3 @@ def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
                 Diagnostic(env.doc.mark(("spec", "stores", i)), f"store '{name}' declared twice")
             )
     return diags
-
-
-def require_root(root: Path) -> None:
-    """The manifest root is a folder (a symlink loop or a file is a usage error)."""
-    try:
-        safe_resolve(root)
-    except FileProblem as exc:
-        raise UsageError(f"manifest root {shown_path(root)}: {exc}") from None
-    if not root.is_dir():
-        raise UsageError(
-            f"manifest root {shown_path(root)} is not a folder "
-            "(use --manifests DIR or PROVISION_MANIFESTS)"
-        )
-
-
-def require_environment_folder(root: Path, name: str) -> Path:
-    """`root/name`, an environment folder; otherwise the error lists the environments found."""
-    require_root(root)
-    folder = root / name
-    bad = not name or "/" in name or name.startswith(".") or path_problem(name) is not None
-    if bad or not folder.is_dir():
-        from centra_provision.manifest.catalog import environment_summaries
-
-        known = ", ".join(e.name for e in environment_summaries(root)) or "none"
-        shown = name if len(name) <= 60 else name[:57] + "..."
-        raise UsageError(f"no environment {shown!r} under {shown_path(root)} (found: {known})")
-    return folder

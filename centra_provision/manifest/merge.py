@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from centra_provision.errors import Diagnostic
-from centra_provision.manifest.yamlio import Path_, SourceDocument, Stored, copy_value
+from centra_provision.manifest.yamlio import copy_value
+from centra_provision.source import Path_, SourceDocument, Stored
 
 _WHOLE_VAR = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ANY_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from centra_provision.errors import Diagnostic
-from centra_provision.manifest.yamlio import SourceDocument
+from centra_provision.source import SourceDocument
 
 SCHEMA_KINDS = (
     "Environment",

@@ -15,7 +15,7 @@ values).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,9 @@ from typing import Any
 import yaml
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-from centra_provision.errors import Diagnostic, ManifestError, Mark
+from centra_provision.errors import Diagnostic, ManifestError
 from centra_provision.manifest.files import FileProblem, TooLarge, read_limited
+from centra_provision.source import Mark, Path_, SourceDocument, line_of, pack, unpack
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 50_000
@@ -32,53 +33,12 @@ MAX_DEPTH = 48
 MAX_INT = 2**63 - 1
 MAX_EXPONENT = 308  # decimals beyond what a double holds are not configuration
 
-Path_ = tuple[str | int, ...]
-
 _CORE = "tag:yaml.org,2002:"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _NON_FINITE = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
-
-
-# A position in the document's own file packed in one int (line << 24 | column): a Mark
-# object per value cost more than the values themselves.
-_SHIFT = 24
-_COLUMN = (1 << _SHIFT) - 1
-Stored = Mark | int
-
-
-@dataclass
-class SourceDocument:
-    """One YAML document: its plain value and the marks of every value and mapping key.
-    A mark is a Mark, or an int packing a line and column of this document's own file."""
-
-    file: str
-    data: Any
-    marks: dict[Path_, Stored] = field(default_factory=dict)
-    key_marks: dict[Path_, Stored] = field(default_factory=dict)
-
-    def at(self, stored: Stored) -> Mark:
-        if isinstance(stored, Mark):
-            return stored
-        return Mark(self.file, stored >> _SHIFT, stored & _COLUMN)
-
-    def portable(self, marks: dict[Path_, Stored]) -> dict[Path_, Stored]:
-        """`marks` (this document's) as Marks, to be filed in a document of another file."""
-        return {path: self.at(stored) for path, stored in marks.items()}
-
-    def mark(self, path: Path_) -> Mark:
-        """The mark of `path`, or of its nearest ancestor that has one."""
-        path = tuple(path)
-        while path and path not in self.marks:
-            path = path[:-1]
-        stored = self.marks.get(path)
-        return self.at(stored) if stored is not None else Mark(self.file, 1, 1)
-
-    def key_mark(self, path: Path_) -> Mark:
-        stored = self.key_marks.get(tuple(path))
-        return self.at(stored) if stored is not None else self.mark(path)
 
 
 class _Abort(Exception):
@@ -138,10 +98,10 @@ class _Builder:
     def _pos(self, event: Any) -> int:
         """The event's position, packed as the document stores it."""
         start = event.start_mark
-        return int((start.line + 1) << _SHIFT | min(start.column + 1, _COLUMN))
+        return pack(start.line + 1, start.column + 1)
 
     def _at(self, pos: int) -> Mark:
-        return Mark(self.file, pos >> _SHIFT, pos & _COLUMN)
+        return unpack(self.file, pos)
 
     def document(self) -> SourceDocument:
         """Consume one document's events (after DocumentStart, through DocumentEnd)."""
@@ -259,7 +219,7 @@ class _Builder:
         if key == "<<":
             problem = "YAML merge keys (<<) are not supported"
         elif key in top.container:
-            first = dict(self.key_marks)[(*top.path, key)] >> _SHIFT
+            first = line_of(dict(self.key_marks)[(*top.path, key)])
             problem = f"duplicate key '{key}' (first at line {first})"
         if problem is not None:
             self.errors.append(Diagnostic(self._at(pos), problem))

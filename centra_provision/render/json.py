@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
     from centra_provision.engine.plan import Plan
-    from centra_provision.manifest.catalog import EnvironmentSummary
     from centra_provision.manifest.desired import DesiredState
+    from centra_provision.manifest.root import EnvironmentSummary
 
 
 def _emit(value: Any) -> None:

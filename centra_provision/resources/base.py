@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from centra_provision.errors import Diagnostic, Mark
-from centra_provision.manifest.yamlio import Path_, SourceDocument
+from centra_provision.errors import Diagnostic
+from centra_provision.source import Mark, Path_, SourceDocument
 
 
 @dataclass(frozen=True)
