@@ -28,8 +28,8 @@ from plan_requests import merchant_manifests  # noqa: E402
 
 from centra_provision.engine.diff import resource_change  # noqa: E402
 from centra_provision.engine.ledger import Ledger  # noqa: E402
-from centra_provision.engine.plan import Plan  # noqa: E402
 from centra_provision.manifest.desired import check_context, load_desired_state  # noqa: E402
+from centra_provision.plans import Plan  # noqa: E402
 from centra_provision.render import console_for  # noqa: E402
 from centra_provision.resources import KINDS  # noqa: E402
 from centra_provision.resources.base import ObserveContext  # noqa: E402

@@ -21,6 +21,7 @@ import click
 from centra_provision import __version__
 from centra_provision.emulator.limits import PLANS, RETRY_AFTER_FORMS
 from centra_provision.errors import EXIT_CHANGES, EXIT_ERROR, ProvisionError, UsageError
+from centra_provision.plans import planfile
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -288,7 +289,7 @@ def plan(
     result = plan_environment(manifests, env, PlanOptions(centra_url, targets))
     targeting_warning(targets)
     if out is not None:
-        out.write_text(result.dumps() + "\n")
+        out.write_text(planfile.dumps(result) + "\n")
     console_for(fmt).plan(result, verbose)
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else 0
 
@@ -349,11 +350,11 @@ def apply(
     pending, 1 error.
     """
     from centra_provision.engine.apply import ApplyOptions, apply_environment
-    from centra_provision.engine.plan import Plan
+    from centra_provision.plans import Plan
     from centra_provision.render import console_for
     from centra_provision.render.wait import LiveWaitTable, WaitDisplay, WaitLog
 
-    saved = Plan.from_json(_read_json(plan_file)) if plan_file else None
+    saved = planfile.read(plan_file) if plan_file else None
     console = console_for(fmt)
     display: WaitDisplay | None = None
     if wait_seconds > 0 and fmt == "text":
@@ -397,7 +398,7 @@ def apply(
 def _read_json(path: Path) -> object:
     import json
 
-    from centra_provision.engine.plan import PlanFileError
+    from centra_provision.plans.planfile import PlanFileError
 
     try:
         return json.loads(path.read_text())
@@ -804,10 +805,9 @@ def state_rm(env: str, manifests: Path, address: str) -> int:
 @click.option("-v", "--verbose", is_flag=True, help="Show discovered names, requests, no-ops.")
 def show(plan_file: Path, fmt: str, verbose: bool) -> int:
     """Render a saved plan (`plan --out FILE`) exactly as `plan` printed it."""
-    from centra_provision.engine.plan import Plan
     from centra_provision.render import console_for
 
-    console_for(fmt).plan(Plan.from_json(_read_json(plan_file)), verbose)
+    console_for(fmt).plan(planfile.read(plan_file), verbose)
     return 0
 
 

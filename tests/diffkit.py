@@ -8,9 +8,9 @@ from typing import Any
 
 from centra_provision.engine.diff import resource_change
 from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.plan import ResourceChange
 from centra_provision.manifest.secrets import SecretValue
 from centra_provision.manifest.yamlio import load_documents
+from centra_provision.plans import ResourceChange
 from centra_provision.resources import KINDS, CheckContext, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState

@@ -21,7 +21,7 @@ from centra_provision.engine.apply import (
     ApplyResult,
     apply_environment,
 )
-from centra_provision.engine.plan import Plan
+from centra_provision.plans import Plan, planfile
 
 SECRET = "CANARY-local-steps-secret-6b2a"
 LEDGER = Path(".provision/local.ledger.json")
@@ -128,7 +128,7 @@ def test_only_the_saved_plans_changes_run(capsys: pytest.CaptureFixture[str]) ->
         keep = ("TaxGroup/GE Local VAT", "ShippingOption/GE Express")
         body["changes"] = [c for c in body["changes"] if f"{c['kind']}/{c['name']}" in keep]
 
-    saved = Plan.from_json(json.loads(Path(_saved(capsys, drop)).read_text()))
+    saved = planfile.from_json(json.loads(Path(_saved(capsys, drop)).read_text()))
     result = _apply(saved_plan=saved)
     ran = ("ShippingOption/GE Express", "TaxGroup/GE Local VAT")
     assert [(o.address, o.outcome) for o in result.outcomes] == [(a, "done") for a in ran]

@@ -16,7 +16,7 @@ from centra_provision.engine.diff import (
     resource_change,
 )
 from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.plan import FieldChange, ResourceChange
+from centra_provision.plans import FieldChange, ResourceChange
 from centra_provision.resources import Resource
 from centra_provision.resources.base import FieldState, Observation
 from centra_provision.resources.live import fingerprint

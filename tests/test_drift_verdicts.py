@@ -20,9 +20,9 @@ from centra_provision.engine.drift import (
     unknown_fields,
     unmanaged_changes,
 )
-from centra_provision.engine.plan import FieldChange, Plan, ResourceChange
 from centra_provision.engine.snapshot import jsonable, shown
 from centra_provision.errors import EXIT_CHANGES, EXIT_OK
+from centra_provision.plans import FieldChange, Plan, ResourceChange
 from centra_provision.resources.base import FieldState, Observation
 
 OBSERVED = FieldChange("desc", "Old", "New", True, "changed")

@@ -18,6 +18,7 @@ from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.plans import planfile
 
 SECRET = "order-api-secret-for-tests-0001"
 
@@ -148,12 +149,11 @@ def test_markdown_and_target(
 def test_plan_out_file_round_trips(
     qa_emulator: EmulatorClient, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from centra_provision.engine.plan import Plan
 
     code, _out, _ = run(["plan", "-e", "qa-int", "--out", "plan.json"], capsys)
-    saved = Plan.from_json(json.loads((workdir / "plan.json").read_text()))
+    saved = planfile.from_json(json.loads((workdir / "plan.json").read_text()))
     assert code == 0 and saved.environment == "qa-int" and len(saved.changes) == 7
-    assert saved.to_json() == json.loads((workdir / "plan.json").read_text())
+    assert planfile.to_json(saved) == json.loads((workdir / "plan.json").read_text())
     assert all(c.live_fingerprint is None for c in saved.changes)
 
 

@@ -10,7 +10,6 @@ import re
 import pytest
 
 from centra_provision.engine.apply import ApplyResult
-from centra_provision.engine.plan import FieldChange, Plan, ResourceChange
 from centra_provision.engine.wait import (
     ATTEST,
     VERIFIED,
@@ -20,7 +19,7 @@ from centra_provision.engine.wait import (
     verified_words,
     wait_row,
 )
-from centra_provision.executors import DONE, FAILED, PENDING, SKIPPED, StepOutcome
+from centra_provision.plans import FieldChange, Outcome, Plan, ResourceChange, StepOutcome
 
 
 def test_plural() -> None:
@@ -100,27 +99,36 @@ def _outcome(outcome: str, verified: int = 0, attested: int = 0) -> StepOutcome:
 
 def test_summary_line_counts_each_outcome() -> None:
     outcomes = (
-        _outcome(DONE),
-        *(_outcome(FAILED),) * 2,
-        *(_outcome(PENDING),) * 3,
-        *(_outcome(SKIPPED),) * 4,
+        _outcome(Outcome.DONE),
+        *(_outcome(Outcome.FAILED),) * 2,
+        *(_outcome(Outcome.PENDING),) * 3,
+        *(_outcome(Outcome.SKIPPED),) * 4,
     )
     result = _result(outcomes, _plan(), ("a", "b", "c", "d", "e"))
     assert result.summary_line() == (
         "Apply: 1 done, 2 failed, 3 pending (guided), 4 skipped, 5 refused"
     )
-    assert (result.count(DONE), result.count(SKIPPED), result.count("other")) == (1, 4, 0)
+    assert (result.count(Outcome.DONE), result.count(Outcome.SKIPPED), result.count("other")) == (
+        1,
+        4,
+        0,
+    )
 
 
 def test_evidence_line_after_wait() -> None:
-    assert _result((_outcome(DONE), _outcome(PENDING)), _plan()).evidence_line() is None
-    assert _result((_outcome(DONE, 2), _outcome(DONE, 1)), _plan()).evidence_line() == (
-        "3 fields verified in live Centra."
+    assert (
+        _result((_outcome(Outcome.DONE), _outcome(Outcome.PENDING)), _plan()).evidence_line()
+        is None
     )
-    assert _result((_outcome(DONE, 0, 2),), _plan()).evidence_line() == (
+    assert _result(
+        (_outcome(Outcome.DONE, 2), _outcome(Outcome.DONE, 1)), _plan()
+    ).evidence_line() == ("3 fields verified in live Centra.")
+    assert _result((_outcome(Outcome.DONE, 0, 2),), _plan()).evidence_line() == (
         "0 fields verified in live Centra; 2 write-only fields recorded on your word."
     )
-    assert _result((_outcome(DONE, 1, 5), _outcome(DONE, 0, 1)), _plan()).evidence_line() == (
+    assert _result(
+        (_outcome(Outcome.DONE, 1, 5), _outcome(Outcome.DONE, 0, 1)), _plan()
+    ).evidence_line() == (
         "1 field verified in live Centra; 6 write-only fields recorded on your word."
     )
 
@@ -132,16 +140,16 @@ def _pending(executor: str, action: str = "update") -> ResourceChange:
 @pytest.mark.parametrize(
     ("outcomes", "final", "refused", "code"),
     [
-        ((_outcome(DONE),), (), (), 0),
-        ((_outcome(DONE),), (_pending("guided", "no-op"), _pending("api", "no-op")), (), 0),
-        ((_outcome(PENDING),), (_pending("guided"), _pending("guided", "create")), (), 3),
-        ((_outcome(DONE),), (_pending("guided"), _pending("api")), (), 1),
-        ((_outcome(DONE),), (_pending("backoffice"),), (), 1),
-        ((_outcome(DONE),), (_pending("api", "create"),), (), 1),
-        ((_outcome(FAILED),), (), (), 1),
-        ((_outcome(PENDING), _outcome(FAILED)), (_pending("guided"),), (), 1),
-        ((_outcome(DONE),), (), ("TaxGroup/GE Local VAT",), 1),
-        ((_outcome(PENDING),), (_pending("guided"),), ("TaxGroup/GE Local VAT",), 1),
+        ((_outcome(Outcome.DONE),), (), (), 0),
+        ((_outcome(Outcome.DONE),), (_pending("guided", "no-op"), _pending("api", "no-op")), (), 0),
+        ((_outcome(Outcome.PENDING),), (_pending("guided"), _pending("guided", "create")), (), 3),
+        ((_outcome(Outcome.DONE),), (_pending("guided"), _pending("api")), (), 1),
+        ((_outcome(Outcome.DONE),), (_pending("backoffice"),), (), 1),
+        ((_outcome(Outcome.DONE),), (_pending("api", "create"),), (), 1),
+        ((_outcome(Outcome.FAILED),), (), (), 1),
+        ((_outcome(Outcome.PENDING), _outcome(Outcome.FAILED)), (_pending("guided"),), (), 1),
+        ((_outcome(Outcome.DONE),), (), ("TaxGroup/GE Local VAT",), 1),
+        ((_outcome(Outcome.PENDING),), (_pending("guided"),), ("TaxGroup/GE Local VAT",), 1),
     ],
     ids=[
         "converged",

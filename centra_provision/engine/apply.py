@@ -20,7 +20,6 @@ from centra_provision.centra.ratelimit import DEFAULT_SHARE
 from centra_provision.engine.journal import Journal, journal_path_for
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.lock import state_lock
-from centra_provision.engine.plan import Plan, ResourceChange
 from centra_provision.engine.planner import PlanSession, load_ledger, prepare
 from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.engine.wait import (
@@ -38,10 +37,19 @@ from centra_provision.errors import (
     ProvisionError,
     UsageError,
 )
-from centra_provision.executors import DONE, FAILED, PENDING, SKIPPED, StepOutcome
 from centra_provision.executors.api import ApiExecutor
 from centra_provision.executors.guided import GuidedExecutor, Runbook, RunbookStep
 from centra_provision.manifest.desired import check_context
+from centra_provision.plans import (
+    Action,
+    ExecutorKind,
+    FieldStatus,
+    Outcome,
+    Plan,
+    ResourceChange,
+    StepOutcome,
+    planfile,
+)
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
@@ -87,9 +95,9 @@ class ApplyResult:
 
     def summary_line(self) -> str:
         return (
-            f"Apply: {self.count(DONE)} done, {self.count(FAILED)} failed, "
-            f"{self.count(PENDING)} pending (guided), {self.count(SKIPPED)} skipped, "
-            f"{len(self.refused)} refused"
+            f"Apply: {self.count(Outcome.DONE)} done, {self.count(Outcome.FAILED)} failed, "
+            f"{self.count(Outcome.PENDING)} pending (guided), "
+            f"{self.count(Outcome.SKIPPED)} skipped, {len(self.refused)} refused"
         )
 
     def evidence_line(self) -> str | None:
@@ -102,12 +110,12 @@ class ApplyResult:
 
     @property
     def exit_code(self) -> int:
-        if self.count(FAILED) or self.refused:
+        if self.count(Outcome.FAILED) or self.refused:
             return EXIT_ERROR
         if self.final.has_changes:
             return (
                 EXIT_GUIDED_PENDING
-                if all(c.executor == "guided" for c in self.final.pending)
+                if all(c.executor == ExecutorKind.GUIDED for c in self.final.pending)
                 else EXIT_ERROR
             )
         return EXIT_OK
@@ -127,7 +135,7 @@ def record_applied(
     `wait:observed` when live Centra proved it (the Order API probe answers for the URI and
     the secret), `wait:attested` when it is recorded on the word of the person who did the
     step, because Centra cannot show it."""
-    if change.action == "delete":
+    if change.action == Action.DELETE:
         ledger.forget(res.address)
         return
     ctx = ObserveContext(
@@ -192,27 +200,29 @@ class PlanEvaluator:
                         change.address,
                         change.action,
                         change.executor,
-                        SKIPPED,
+                        Outcome.SKIPPED,
                         "an earlier step failed",
                     )
                 )
                 continue
             missing = [f.unresolved for f in change.fields if f.unresolved]
-            if missing and change.executor == "guided":
+            if missing and change.executor == ExecutorKind.GUIDED:
                 outcomes.append(
                     StepOutcome(
                         change.address,
                         change.action,
-                        "guided",
-                        FAILED,
+                        ExecutorKind.GUIDED,
+                        Outcome.FAILED,
                         f"refused: the step needs a secret that is unknown ({'; '.join(missing)})",
                     )
                 )
                 failed = True
                 continue
-            if change.executor == "guided":
+            if change.executor == ExecutorKind.GUIDED:
                 steps.append(self.guided.step(change, res))
-                outcomes.append(StepOutcome(change.address, change.action, "guided", PENDING))
+                outcomes.append(
+                    StepOutcome(change.address, change.action, ExecutorKind.GUIDED, Outcome.PENDING)
+                )
                 continue
             self.journal.write(
                 address=change.address,
@@ -220,16 +230,16 @@ class PlanEvaluator:
                 executor=change.executor,
                 phase="begin",
             )
-            if change.executor == "api":
+            if change.executor == ExecutorKind.API:
                 outcome = await self._api().run(change, res, live)
             else:
                 outcome = self._backoffice().run(change, res)
-            if outcome.outcome == DONE:
+            if outcome.outcome == Outcome.DONE:
                 record_applied(self.session.ledger, change, res, self.session, change.executor)
                 self.session.ledger.save()
-                if change.executor == "api":
+                if change.executor == ExecutorKind.API:
                     _, live = await self.session.plan()  # later steps may name what it made
-            failed = failed or outcome.outcome == FAILED
+            failed = failed or outcome.outcome == Outcome.FAILED
             self.journal.write(
                 address=change.address,
                 action=change.action,
@@ -302,7 +312,7 @@ def _select_saved(
     differ = [
         c.address
         for c in approved
-        if c.address not in now or now[c.address].canonical() != c.canonical()
+        if c.address not in now or planfile.canonical(now[c.address]) != planfile.canonical(c)
     ]
     if differ:
         raise StalePlanError(
@@ -328,17 +338,20 @@ async def _wait_for_guided(
         rows = []
         for i, outcome in enumerate(outcomes):
             change = by_address.get(outcome.address)
-            if outcome.executor != "guided" or outcome.outcome not in (PENDING, DONE):
+            if outcome.executor != ExecutorKind.GUIDED or outcome.outcome not in (
+                Outcome.PENDING,
+                Outcome.DONE,
+            ):
                 continue
-            if outcome.outcome == DONE or change is None:
+            if outcome.outcome == Outcome.DONE or change is None:
                 if outcome.address in verified:
                     rows.append(verified[outcome.address])
                 continue
             observed = [f for f in change.fields if f.observed]
             if (
                 observed
-                and change.action != "create"
-                and all(f.status == "unchanged" for f in observed)
+                and change.action != Action.CREATE
+                and all(f.status == FieldStatus.UNCHANGED for f in observed)
             ):
                 res = next(r for r in session.resources if r.address == outcome.address)
                 record_applied(session.ledger, change, res, session, "wait", live)
@@ -346,7 +359,7 @@ async def _wait_for_guided(
                 journal.write(
                     address=outcome.address,
                     action=outcome.action,
-                    executor="guided",
+                    executor=ExecutorKind.GUIDED,
                     phase="verified",
                 )
                 row = wait_row(outcome.address, change, VERIFIED)
@@ -354,8 +367,8 @@ async def _wait_for_guided(
                 outcomes[i] = StepOutcome(
                     outcome.address,
                     outcome.action,
-                    "guided",
-                    DONE,
+                    ExecutorKind.GUIDED,
+                    Outcome.DONE,
                     row.describe(),
                     verified=row.observed,
                     attested=row.write_only,
@@ -366,7 +379,7 @@ async def _wait_for_guided(
         if options.watcher is not None:
             options.watcher.update(rows)
         if not any(
-            o.outcome == PENDING
+            o.outcome == Outcome.PENDING
             for o in outcomes
             if o.address in by_address and any(f.observed for f in by_address[o.address].fields)
         ):
@@ -379,7 +392,7 @@ async def _wait_for_guided(
 def _snapshot_converged(session: PlanSession, plan: Plan, live: LiveState, source: str) -> None:
     """Keep what Centra shows of every resource that now matches the manifests, for drift's
     changes outside the manifests."""
-    converged = {c.address for c in plan.changes if c.action == "no-op"}
+    converged = {c.address for c in plan.changes if c.action == Action.NOOP}
     ctx = ObserveContext(live, session.secrets, check_context(session.desired.environment))
     resources = [r for r in session.resources if r.address in converged]
     if record_snapshots(session.ledger, resources, ctx, source):
@@ -421,7 +434,9 @@ def apply_environment(
         if steps and options.wait_seconds > 0:
             await _wait_for_guided(session, outcomes, options, journal)
             if runbook is not None:
-                runbook = runbook.only({o.address for o in outcomes if o.outcome == PENDING})
+                runbook = runbook.only(
+                    {o.address for o in outcomes if o.outcome == Outcome.PENDING}
+                )
         final, live = await session.plan()
         _snapshot_converged(session, final, live, "apply")
         return ApplyResult(plan, tuple(outcomes), runbook, final, refused)
@@ -453,8 +468,12 @@ def attest_resources(
                 plan, live = await session.plan()
             problems = []
             for change in plan.changes:
-                off = [f.path for f in change.fields if f.observed and f.status != "unchanged"]
-                if change.action == "create" and any(f.observed for f in change.fields):
+                off = [
+                    f.path
+                    for f in change.fields
+                    if f.observed and f.status != FieldStatus.UNCHANGED
+                ]
+                if change.action == Action.CREATE and any(f.observed for f in change.fields):
                     problems.append(f"{change.address}: does not exist in Centra")
                 elif off:
                     problems.append(f"{change.address}: Centra differs in {', '.join(off)}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.paths import Segments, differing, parse, put
-from centra_provision.engine.plan import FieldChange, ResourceChange
+from centra_provision.plans import Action, ExecutorKind, FieldChange, FieldStatus, ResourceChange
 from centra_provision.resources import Resource
 from centra_provision.resources.base import FieldState, Observation
 from centra_provision.resources.live import fingerprint
@@ -67,7 +67,7 @@ def field_change(
             None,
             after,
             state.observed,
-            "changed",
+            FieldStatus.CHANGED,
             state.sensitive,
             note=state.unavailable,
             unresolved=state.unavailable,
@@ -78,7 +78,12 @@ def field_change(
         if state.sensitive and not same:
             before = "(differs)"
         return FieldChange(
-            state.path, before, after, True, "unchanged" if same else "changed", state.sensitive
+            state.path,
+            before,
+            after,
+            True,
+            FieldStatus.UNCHANGED if same else FieldStatus.CHANGED,
+            state.sensitive,
         )
     record = ledger.record(res.address, state.path)
     if state.unavailable is not None:
@@ -87,7 +92,7 @@ def field_change(
             None,
             None,
             state.observed,
-            "unknown",
+            FieldStatus.UNKNOWN,
             state.sensitive,
             record["at"] if record else None,
             note=state.unavailable,
@@ -95,7 +100,7 @@ def field_change(
         )
     if record is None:
         return FieldChange(
-            state.path, None, after, False, "unknown", state.sensitive, note=NEVER_APPLIED
+            state.path, None, after, False, FieldStatus.UNKNOWN, state.sensitive, note=NEVER_APPLIED
         )
     same = ledger.matches(record, state.desired)
     return FieldChange(
@@ -103,14 +108,14 @@ def field_change(
         None if same else "(differs from last applied)",
         after,
         False,
-        "unchanged" if same else "changed",
+        FieldStatus.UNCHANGED if same else FieldStatus.CHANGED,
         state.sensitive,
         record["at"],
     )
 
 
 def resource_change(
-    res: Resource, observation: Observation, ledger: Ledger, executor: str
+    res: Resource, observation: Observation, ledger: Ledger, executor: ExecutorKind
 ) -> ResourceChange:
     exists = observation.exists
     live_fp = fingerprint(observation.entry)
@@ -118,7 +123,8 @@ def resource_change(
     if exists is None and not ledger.has(res.address):
         exists = False  # never observed and never applied: plan it as new
     if res.state == "absent":
-        action = "delete" if exists or (exists is None and ledger.has(res.address)) else "no-op"
+        deleted = exists or (exists is None and ledger.has(res.address))
+        action = Action.DELETE if deleted else Action.NOOP
         return ResourceChange(
             res.kind, res.name, res.identity, action, executor, (), live_fp, live_id
         )
@@ -127,9 +133,10 @@ def resource_change(
         field_change(res, s, ledger, exists, s.path in changed) for s in observation.fields
     )
     if exists is False:
-        action = "create"
+        action = Action.CREATE
     else:
-        action = "update" if any(f.status != "unchanged" for f in fields) else "no-op"
+        changed_any = any(f.status != FieldStatus.UNCHANGED for f in fields)
+        action = Action.UPDATE if changed_any else Action.NOOP
     return ResourceChange(
         res.kind, res.name, res.identity, action, executor, fields, live_fp, live_id
     )

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from centra_provision.engine.paths import changed_leaves, render
-from centra_provision.engine.plan import FieldChange, Plan, ResourceChange
 from centra_provision.engine.planner import PlanOptions, plan_with_live
 from centra_provision.engine.snapshot import shown
 from centra_provision.errors import EXIT_CHANGES, EXIT_OK
 from centra_provision.manifest.desired import check_context
+from centra_provision.plans import Action, FieldChange, FieldStatus, Plan, ResourceChange
 from centra_provision.resources import KINDS
 from centra_provision.resources.base import Observation, ObserveContext
 
@@ -84,7 +84,7 @@ def undeclared(f: FieldChange) -> bool:
     return (
         f.observed
         and not f.sensitive
-        and f.status == "changed"
+        and f.status == FieldStatus.CHANGED
         and f.after is None
         and (f.before is not None)
     )
@@ -94,15 +94,15 @@ def drifted_fields(change: ResourceChange) -> tuple[FieldChange, ...]:
     return tuple(
         f
         for f in change.fields
-        if f.status == "changed" and (f.observed or f.last_applied) and not undeclared(f)
+        if f.status == FieldStatus.CHANGED and (f.observed or f.last_applied) and not undeclared(f)
     )
 
 
 def drift_item(change: ResourceChange, unmanaged: tuple[UnmanagedChange, ...] = ()) -> DriftItem:
     observable = any(f.observed for f in change.fields)
-    if change.action == "delete":
+    if change.action == Action.DELETE:
         return DriftItem(change.address, "exists in Centra but the manifests say absent")
-    if change.action == "create":
+    if change.action == Action.CREATE:
         if observable:
             return DriftItem(change.address, "missing in Centra")
         return DriftItem(change.address, "")  # never applied, and Centra cannot show it

@@ -19,12 +19,12 @@ from centra_provision.centra.discovery import Capabilities, discover
 from centra_provision.centra.live import read_live
 from centra_provision.engine.diff import resource_change
 from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.plan import LedgerIdentity, Plan, ResourceChange
 from centra_provision.engine.secret_refs import resolve_secrets
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest import secrets
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.manifest.environment import EnvironmentConfig
+from centra_provision.plans import Action, ExecutorKind, LedgerIdentity, Plan, ResourceChange
 from centra_provision.resources import KINDS, Resource, integration_token
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
@@ -34,12 +34,12 @@ from centra_provision.resources.order_api_plugin import probe_notes
 # Pricelist updates and deletes are missing on purpose: the reference does not transcribe
 # PricelistUpdatePayload or PricelistDeletePayload, so no valid document can ask for their
 # userErrors; they stay guided until it does.
-API_MUTATIONS: dict[tuple[str, str], str] = {
-    ("Pricelist", "create"): "createPricelist",
-    ("Pricelist", "update"): "updatePricelist",  # PIM:2135-2150
-    ("Pricelist", "delete"): "deletePricelist",  # PIM:2204-2208
-    ("ShippingOption", "create"): "createShippingOption",
-    ("ShippingOption", "update"): "updateShippingOption",
+API_MUTATIONS: dict[tuple[str, Action], str] = {
+    ("Pricelist", Action.CREATE): "createPricelist",
+    ("Pricelist", Action.UPDATE): "updatePricelist",  # PIM:2135-2150
+    ("Pricelist", Action.DELETE): "deletePricelist",  # PIM:2204-2208
+    ("ShippingOption", Action.CREATE): "createShippingOption",
+    ("ShippingOption", Action.UPDATE): "updateShippingOption",
 }
 
 
@@ -74,11 +74,13 @@ def select(resources: tuple[Resource, ...], targets: tuple[str, ...]) -> tuple[R
     return tuple(r for r in resources if any(matches(r.address, t) for t in targets))
 
 
-def executor_for(kind: str, action: str, caps: Capabilities, environment_executor: str) -> str:
+def executor_for(
+    kind: str, action: Action, caps: Capabilities, environment_executor: ExecutorKind
+) -> ExecutorKind:
     """API where the live schema has the mutation for this change, else the environment's."""
     needed = API_MUTATIONS.get((kind, action))
     if needed and caps.has_mutation(needed):
-        return "api"
+        return ExecutorKind.API
     return environment_executor
 
 

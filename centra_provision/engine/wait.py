@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from centra_provision.engine.plan import ResourceChange
+from centra_provision.plans import Action, FieldStatus, ResourceChange
 
 WAITING, VERIFIED, ATTEST = "waiting", "verified", "attest"
 
@@ -51,7 +51,9 @@ def wait_row(address: str, change: ResourceChange | None, state: str) -> WaitRow
     if state != VERIFIED and not observed:
         state = ATTEST
     matching = sum(
-        f.status == "unchanged" for f in observed if change is None or change.action != "create"
+        f.status == FieldStatus.UNCHANGED
+        for f in observed
+        if change is None or change.action != Action.CREATE
     )
     return WaitRow(
         address,

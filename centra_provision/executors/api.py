@@ -15,9 +15,16 @@ from typing import Any
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import Capabilities
-from centra_provision.engine.plan import Plan, ResourceChange
 from centra_provision.errors import CentraError, OutcomeUnknown
-from centra_provision.executors import DONE, FAILED, StepOutcome
+from centra_provision.plans import (
+    Action,
+    ExecutorKind,
+    FieldStatus,
+    Outcome,
+    Plan,
+    ResourceChange,
+    StepOutcome,
+)
 from centra_provision.resources import Resource, pricelist, shipping_option
 from centra_provision.resources.live import LiveState
 
@@ -28,9 +35,9 @@ def mutation_for(
     change: ResourceChange, res: Resource, live: LiveState
 ) -> tuple[str, str, dict[str, Any]]:
     """(file name, operation name, variables) for one change."""
-    if res.kind == "Pricelist" and change.action == "create":
+    if res.kind == "Pricelist" and change.action == Action.CREATE:
         return "create_pricelist", "CreatePricelist", {"input": pricelist.create_input(res, live)}
-    if res.kind == "Pricelist" and change.action == "update":
+    if res.kind == "Pricelist" and change.action == Action.UPDATE:
         changed = {f.path for f in change.changed_fields}
         return (
             "update_pricelist",
@@ -40,15 +47,15 @@ def mutation_for(
                 "input": pricelist.update_input(res, live, changed),
             },
         )
-    if res.kind == "Pricelist" and change.action == "delete":
+    if res.kind == "Pricelist" and change.action == Action.DELETE:
         return "delete_pricelist", "DeletePricelist", {"id": _pricelist_id(res, live)}
-    if res.kind == "ShippingOption" and change.action == "create":
+    if res.kind == "ShippingOption" and change.action == Action.CREATE:
         return (
             "create_shipping_option",
             "CreateShippingOption",
             {"input": shipping_option.create_input(res, live)},
         )
-    if res.kind == "ShippingOption" and change.action == "update":
+    if res.kind == "ShippingOption" and change.action == Action.UPDATE:
         changed = {f.path for f in change.changed_fields}
         return (
             "update_shipping_option",
@@ -109,30 +116,33 @@ class ApiExecutor:
                 now = next((c for c in plan.changes if c.address == res.address), None)
                 if (
                     now is not None
-                    and now.action != "create"
-                    and all(f.status == "unchanged" for f in now.fields if f.observed)
+                    and now.action != Action.CREATE
+                    and all(f.status == FieldStatus.UNCHANGED for f in now.fields if f.observed)
                 ):
                     # What Centra shows matches; the write-only rest went in the same call.
-                    return self._outcome(change, DONE, "committed; confirmed by re-reading")
+                    return self._outcome(change, Outcome.DONE, "committed; confirmed by re-reading")
                 if attempt == 2:
-                    return self._outcome(change, FAILED, str(exc))
+                    return self._outcome(change, Outcome.FAILED, str(exc))
                 if now is not None:
                     change = now  # plan the retry from what Centra holds now
                 continue
             except (CentraError, KeyError) as exc:
-                return self._outcome(change, FAILED, str(exc).strip("'\""))
+                return self._outcome(change, Outcome.FAILED, str(exc).strip("'\""))
             errors, warnings = _problems(data, "userErrors"), _problems(data, "userWarnings")
             if errors:
                 return self._outcome(
-                    change, FAILED, "Centra refused: " + "; ".join(errors), warnings
+                    change, Outcome.FAILED, "Centra refused: " + "; ".join(errors), warnings
                 )
-            return self._outcome(change, DONE, "", warnings)
+            return self._outcome(change, Outcome.DONE, "", warnings)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
     def _outcome(
-        change: ResourceChange, outcome: str, message: str = "", warnings: list[str] | None = None
+        change: ResourceChange,
+        outcome: Outcome,
+        message: str = "",
+        warnings: list[str] | None = None,
     ) -> StepOutcome:
         return StepOutcome(
-            change.address, change.action, "api", outcome, message, tuple(warnings or ())
+            change.address, change.action, ExecutorKind.API, outcome, message, tuple(warnings or ())
         )

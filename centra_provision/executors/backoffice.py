@@ -9,8 +9,7 @@ from typing import Any
 
 from centra_provision.emulator.backoffice import Backoffice, BadRequest
 from centra_provision.emulator.seed import ALL_PERMISSIONS
-from centra_provision.engine.plan import ResourceChange
-from centra_provision.executors import DONE, FAILED, StepOutcome
+from centra_provision.plans import Action, ExecutorKind, Outcome, ResourceChange, StepOutcome
 from centra_provision.resources import Resource, countries, pricelist
 from centra_provision.resources.attribute_type import definition_json
 from centra_provision.resources.base import CheckContext
@@ -45,8 +44,10 @@ class BackofficeExecutor:
         try:
             handler(res, change.action)
         except (StepFailed, BadRequest, KeyError) as exc:
-            return StepOutcome(res.address, change.action, "backoffice", FAILED, str(exc))
-        return StepOutcome(res.address, change.action, "backoffice", DONE)
+            return StepOutcome(
+                res.address, change.action, ExecutorKind.BACKOFFICE, Outcome.FAILED, str(exc)
+            )
+        return StepOutcome(res.address, change.action, ExecutorKind.BACKOFFICE, Outcome.DONE)
 
     def _plugin_id(self, store: str, kind: str, name: str) -> int | None:
         store_id = next(s["id"] for s in self.office.state.all("store") if s["name"] == store)
@@ -58,7 +59,7 @@ class BackofficeExecutor:
     def _save_plugin(self, res: Resource, action: str, kind: str, settings: dict[str, Any]) -> None:
         store, name = res.identity
         plugin_id = self._plugin_id(store, kind, name)
-        if action == "delete":
+        if action == Action.DELETE:
             if plugin_id is not None:
                 self.office.state.delete("plugin", plugin_id)
             return
@@ -73,7 +74,7 @@ class BackofficeExecutor:
 
     def _OrderApiPlugin(self, res: Resource, action: str) -> None:
         secret = self.secrets.get((res.address, "secretKey"))
-        if action != "delete" and not getattr(secret, "value", None):
+        if action != Action.DELETE and not getattr(secret, "value", None):
             raise StepFailed(
                 f"{res.address}: the secret API key is unavailable "
                 f"({getattr(secret, 'problem', 'not resolved')})"
@@ -92,7 +93,7 @@ class BackofficeExecutor:
         self._save_plugin(res, action, "webhook", settings)
 
     def _AttributeType(self, res: Resource, action: str) -> None:
-        if action == "delete":
+        if action == Action.DELETE:
             self.office.delete_attribute_type(res.name)
             return
         self.office.save_attribute_type({"name": res.name, "definition": definition_json(res.spec)})
@@ -100,7 +101,7 @@ class BackofficeExecutor:
     def _TaxGroup(self, res: Resource, action: str) -> None:
         snapshot = self.office.snapshot()
         group = next((g for g in snapshot["taxGroups"] if g["name"] == res.name), None)
-        if action == "delete":
+        if action == Action.DELETE:
             if group is not None:
                 self.office.delete_tax_group(group["id"])
             return
@@ -123,7 +124,7 @@ class BackofficeExecutor:
 
     def _IntegrationToken(self, res: Resource, action: str) -> None:
         tokens = [t for t in self.office.snapshot()["tokens"] if t["name"] == res.name]
-        if action == "delete":
+        if action == Action.DELETE:
             for t in tokens:
                 self.office.state.delete("token", t["id"])
             return
@@ -148,7 +149,7 @@ class BackofficeExecutor:
             ),
             None,
         )
-        if action == "delete":
+        if action == Action.DELETE:
             if existing is not None:
                 self.office.state.delete("pricelist", existing["id"])
             return
@@ -167,7 +168,7 @@ class BackofficeExecutor:
 
     def _ShippingOption(self, res: Resource, action: str) -> None:
         existing = [s for s in self.office.snapshot()["shippingOptions"] if s["name"] == res.name]
-        if action != "delete":
+        if action != Action.DELETE:
             raise StepFailed(f"{res.address}: shipping options are changed through the API")
         for option in existing:
             self.office.state.delete("shipping_option", option["id"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from centra_provision.engine.plan import ResourceChange
+from centra_provision.plans import Action, FieldStatus, ResourceChange
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.steps import StepContext
 
@@ -182,11 +182,12 @@ class GuidedExecutor:
         if res.kind == "AttributeType" and self.ctx.globale_env == "PROD":
             from centra_provision.resources.attribute_type import definition_json
 
-            definition = None if change.action == "delete" else definition_json(res.spec)
+            definition = None if change.action == Action.DELETE else definition_json(res.spec)
             request = CentraRequest(REQUEST_VERBS[change.action], res.name, definition)
             return RunbookStep(res.address, change.action, (), request=request)
         paths = [
-            f.path for f in (change.fields if change.action == "create" else change.changed_fields)
+            f.path
+            for f in (change.fields if change.action == Action.CREATE else change.changed_fields)
         ]
         write = KINDS[res.kind].steps
         lines = (
@@ -202,8 +203,8 @@ def _matches_by_hand(change: ResourceChange) -> bool:
     differs is only write-only settings nobody ever recorded (unknown, not changed)."""
     fields = change.changed_fields
     return (
-        change.action == "update"
+        change.action == Action.UPDATE
         and any(f.observed for f in change.fields)
         and bool(fields)
-        and all(not f.observed and f.status == "unknown" for f in fields)
+        and all(not f.observed and f.status == FieldStatus.UNKNOWN for f in fields)
     )

@@ -19,6 +19,7 @@ from centra_provision.manifest.merge import merge_documents
 from centra_provision.manifest.root import MANIFEST_SUFFIXES, shown_path
 from centra_provision.manifest.schema import validate_document
 from centra_provision.manifest.yamlio import load_file
+from centra_provision.plans import ExecutorKind
 from centra_provision.source import Mark, SourceDocument
 from centra_provision.urls import is_loopback, is_object_store_url, url_problem
 
@@ -58,7 +59,7 @@ class EnvironmentConfig:
     stores: tuple[tuple[str, str], ...]
     warehouses: tuple[str, ...] | None
     variables: dict[str, Any]
-    executor: str
+    executor: ExecutorKind
     ledger: Path  # the local ledger, or where the local journal goes for a remote one
     rate_limits: RateLimits
     doc: SourceDocument = field(compare=False, repr=False)
@@ -288,7 +289,7 @@ def environment_config(doc: SourceDocument, root: Path) -> EnvironmentConfig:
         stores=tuple((s["name"], s["type"]) for s in spec.get("stores", [])),
         warehouses=tuple(spec["warehouses"]) if "warehouses" in spec else None,
         variables=dict(spec.get("variables", {})),
-        executor=spec["executor"],
+        executor=ExecutorKind(spec["executor"]),
         ledger=(
             root.parent / ".provision" / f"{doc.data['metadata']['name']}.ledger.json"
             if is_object_store_url(spec["ledger"])
@@ -334,7 +335,7 @@ def check_environment(env: EnvironmentConfig) -> list[Diagnostic]:
                 "ledger URL must name a bucket and an object key (s3://BUCKET/KEY)",
             )
         )
-    if env.executor == "backoffice" and env.embedded_state is None:
+    if env.executor == ExecutorKind.BACKOFFICE and env.embedded_state is None:
         diags.append(
             Diagnostic(
                 env.doc.mark(("spec", "executor")),

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
-    from centra_provision.engine.plan import Plan
     from centra_provision.errors import ProvisionError
     from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.root import EnvironmentSummary
+    from centra_provision.plans import Plan
 
 
 class Console(Protocol):

@@ -11,21 +11,23 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from centra_provision.errors import ManifestError, ProvisionError
+from centra_provision.plans import planfile
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
-    from centra_provision.engine.plan import Plan
     from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.root import EnvironmentSummary
+    from centra_provision.plans import Plan
 
 
 def _emit(value: Any) -> None:
     """One JSON document: numbers as numbers (a rate is 25 here as in the plan), and a
     `formatVersion` so that readers can tell a shape they know."""
-    from centra_provision.engine.plan import FORMAT_VERSION, _jsonable
+    from centra_provision.plans.model import FORMAT_VERSION
+    from centra_provision.plans.planfile import jsonable
 
-    body = _jsonable(value)
+    body = jsonable(value)
     if isinstance(body, dict):
         body = {"formatVersion": FORMAT_VERSION, **body}
     click.echo(json.dumps(body, indent=2, sort_keys=True, default=str))
@@ -68,7 +70,7 @@ class JsonConsole:
         )
 
     def plan(self, plan: Plan, verbose: bool = False) -> None:
-        click.echo(plan.dumps())
+        click.echo(planfile.dumps(plan))
 
     def apply_result(self, result: ApplyResult) -> None:
         _emit(

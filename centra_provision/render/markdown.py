@@ -14,9 +14,9 @@ from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, no
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
-    from centra_provision.engine.plan import Plan
     from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.root import EnvironmentSummary
+    from centra_provision.plans import Action, Plan
 
 
 def _cell(text: object) -> str:
@@ -67,7 +67,7 @@ class MarkdownConsole:
                 "</code></summary>\n"
             )
             click.echo("| | field | value | note |\n|---|---|---|---|")
-            for f in c.fields if c.action == "create" else c.changed_fields:
+            for f in c.fields if c.action == Action.CREATE else c.changed_fields:
                 click.echo(
                     f"| `{field_symbol(c, f)}` | `{_cell(f.path)}` | "
                     f"{_cell(describe(c, f))} | {_cell(note(f, c).strip(' ()'))} |"

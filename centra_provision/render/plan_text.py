@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from centra_provision.engine.plan import FieldChange, ResourceChange
+from centra_provision.plans import Action, FieldChange, ResourceChange
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "no-op": " "}
 FIELD_SYMBOL = {"changed": "~", "unknown": "?", "unchanged": " "}
@@ -49,7 +49,7 @@ def describe(change: ResourceChange, f: FieldChange) -> str:
         text = f"unknown ({f.unresolved})"
     elif f.sensitive:
         text = "(sensitive)"
-    elif change.action == "create" or f.before is None:
+    elif change.action == Action.CREATE or f.before is None:
         text = value(f.after)
     elif isinstance(f.before, list) and isinstance(f.after, list):
         text = list_delta(f.before, f.after)
@@ -61,7 +61,7 @@ def describe(change: ResourceChange, f: FieldChange) -> str:
 def note(f: FieldChange, change: ResourceChange | None = None) -> str:
     if f.unresolved:
         return ""  # describe() already says why it is unknown
-    if change is not None and change.action == "create":
+    if change is not None and change.action == Action.CREATE:
         return f" ({f.note})" if f.note else ("" if f.observed else " (write-only)")
     if f.observed:
         return f" ({f.note})" if f.note else ""
@@ -73,4 +73,4 @@ def note(f: FieldChange, change: ResourceChange | None = None) -> str:
 
 
 def field_symbol(change: ResourceChange, f: FieldChange) -> str:
-    return "+" if change.action == "create" else FIELD_SYMBOL[f.status]
+    return "+" if change.action == Action.CREATE else FIELD_SYMBOL[f.status]

@@ -27,9 +27,9 @@ from centra_provision.render.plan_text import (
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftItem, DriftReport
-    from centra_provision.engine.plan import Plan
     from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.root import EnvironmentSummary
+    from centra_provision.plans import Action, Outcome, Plan
 
 COLOUR = {"create": "green", "update": "yellow", "delete": "red", "no-op": None}
 
@@ -87,7 +87,7 @@ class TextConsole:
             lines += [f"  discovered {k} {ref} as {live}" for k, ref, live in plan.discovered]
         lines.append("")
         for change in plan.changes:
-            if change.action == "no-op" and not verbose:
+            if change.action == Action.NOOP and not verbose:
                 continue
             fg = COLOUR[change.action]
             dim = fg is None
@@ -96,7 +96,7 @@ class TextConsole:
                 + "  "
                 + st(f"(executor: {change.executor})", dim=True)
             )
-            shown = change.fields if change.action == "create" else change.changed_fields
+            shown = change.fields if change.action == Action.CREATE else change.changed_fields
             width = max((len(f.path) for f in shown), default=0)
             for f in shown:
                 lines.append(
@@ -137,7 +137,9 @@ class TextConsole:
                 f"{st('refused ', 'red')} {address} "
                 + st("(changed in Centra since the plan was saved; plan again)", dim=True)
             )
-        if result.runbook is not None and any(o.outcome == "pending" for o in result.outcomes):
+        if result.runbook is not None and any(
+            o.outcome == Outcome.PENDING for o in result.outcomes
+        ):
             lines += ["", st("Guided steps for Centra's back office:", bold=True)]
             lines.append(result.runbook.text())
         lines += ["", st(result.summary_line(), bold=True)]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from centra_provision.errors import Diagnostic
+from centra_provision.plans import Action
 from centra_provision.resources.base import (
     CheckContext,
     FieldState,
@@ -73,11 +74,11 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
     """QA: System > Configurations, pasting the definition (a fenced block). In PROD Centra
     deploys attribute types on request; the guided executor merges those requests into one
     message."""
-    if action == "delete":
+    if action == Action.DELETE:
         return [f"System > Configurations > {res.name}: delete the attribute type."]
     head = (
         "System > Configurations > Create attribute type."
-        if action == "create"
+        if action == Action.CREATE
         else f"System > Configurations > {res.name} > Edit."
     )
     pretty = json.dumps(json.loads(definition_json(res.spec)), indent=2, ensure_ascii=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from centra_provision.plans import Action
 from centra_provision.resources.base import (
     FieldState,
     Observation,
@@ -80,12 +81,12 @@ def observe(res: Resource, _ctx: ObserveContext) -> Observation:
 
 
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
-    if action == "delete":
+    if action == Action.DELETE:
         return [f"System > API Tokens > {res.name}: revoke the token."]
     spec = res.spec
     lines = [
         "System > API Tokens > Create integration API token."
-        if action == "create"
+        if action == Action.CREATE
         else f"System > API Tokens > {res.name} > Edit."
     ]
     for key, label in GENERAL:
@@ -99,7 +100,7 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
     lines.append(f"Permissions > Read permissions: {select_all(spec['readPermissions'])}")
     lines.append(f"Permissions > Update permissions: {select_all(spec['updatePermissions'])}")
     lines.append(f"Expiration time: {_shown_expiry(expiry_of(res))}")
-    if action == "create":
+    if action == Action.CREATE:
         lines.append(
             "Click Show and copy the token (Centra shows it only for a limited time). This "
             "token is for Global-e: give it to Global-e through their onboarding channel; "

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from centra_provision.errors import Diagnostic
+from centra_provision.plans import Action
 from centra_provision.resources.base import (
     CheckContext,
     FieldState,
@@ -184,11 +185,11 @@ def setting_line(path: str, value: Any, ctx: StepContext) -> str:
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
     store, name = res.identity
     where = f"Stores management > Stores > {store} > View > Plugins"
-    if action == "delete":
+    if action == Action.DELETE:
         return [f"{where} > {name}: delete the plugin."]
     head = (
         f"{where} > Add plugin method > GE Order API. Plugin name: {name}; Plugin: Order API."
-        if action == "create"
+        if action == Action.CREATE
         else f"{where} > {name} > Edit."
     )
     return [head, *(setting_line(p, _value(res, p), ctx) for p in paths), "Click Save."]

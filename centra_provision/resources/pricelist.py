@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from centra_provision.errors import Diagnostic
+from centra_provision.plans import Action
 from centra_provision.resources import countries
 from centra_provision.resources.base import (
     CheckContext,
@@ -112,11 +113,11 @@ def update_input(res: Resource, live: LiveState, changed: set[str]) -> dict[str,
 
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
     store, name = res.identity
-    if action == "delete":
+    if action == Action.DELETE:
         return [f"Pricelists > {name} (store {store}): delete the pricelist."]
     lines = [
         f"Pricelists > {name} (store {store}) > Edit."
-        if action != "create"
+        if action != Action.CREATE
         else f"Pricelists > Create pricelist in store {store}. Name: {name}"
     ]
     for path in paths:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from centra_provision.plans import Action
 from centra_provision.resources.base import (
     FieldState,
     Observation,
@@ -121,14 +122,14 @@ def update_input(res: Resource, live: LiveState, changed: set[str]) -> dict[str,
 
 
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
-    if action == "delete":
+    if action == Action.DELETE:
         return [
             f"Shipping > {res.name}: delete the shipping option (Centra's API has no "
             "delete for shipping options)."
         ]
     head = (
         f"Shipping > Create shipping option. Name: {res.name}"
-        if action == "create"
+        if action == Action.CREATE
         else f"Shipping > {res.name} > Edit."
     )
     lines = [head, *(f"{p}: {render_value(res.spec.get(p))}" for p in paths)]

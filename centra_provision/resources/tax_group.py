@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from centra_provision.errors import Diagnostic
+from centra_provision.plans import Action
 from centra_provision.resources import countries
 from centra_provision.resources.base import (
     CheckContext,
@@ -109,15 +110,15 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
 
 
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
-    if action == "delete":
+    if action == Action.DELETE:
         return [f"System > Tax Groups > {res.name}: delete the tax group."]
     lines = [
         "System > Tax Groups > Create tax group."
-        if action == "create"
+        if action == Action.CREATE
         else f"System > Tax Groups > {res.name}."
     ]
     group_fields = [p for p in paths if not p.startswith("rules[")]
-    if action == "create" or group_fields:
+    if action == Action.CREATE or group_fields:
         stores = ", ".join(res.spec.get("defaultInStores", [])) or "(none)"
         lines += [
             f"Status: {str(res.spec['status']).capitalize()}",
@@ -127,7 +128,7 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
         ]
     for rule in res.spec["rules"]:
         prefix = f"rules[{rule['name']}]."
-        if action == "create" or any(p.startswith(prefix) for p in paths):
+        if action == Action.CREATE or any(p.startswith(prefix) for p in paths):
             lines += _rule_steps(rule)
     return lines
 

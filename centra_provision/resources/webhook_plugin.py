@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from centra_provision.errors import Diagnostic
 from centra_provision.globale import HOSTS, environment_of_host, webhook_url
+from centra_provision.plans import Action
 from centra_provision.resources.base import (
     CheckContext,
     FieldState,
@@ -95,12 +96,12 @@ TRIGGERS = {
 def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext) -> list[str]:
     store, name = res.identity
     where = f"Stores management > Stores > {store} > View > Plugins"
-    if action == "delete":
+    if action == Action.DELETE:
         return [f"{where} > {name}: delete the plugin."]
     head = (
         f"{where} > Add plugin method > GE Integration Webhooks. Plugin name: {name}; "
         "Plugin: Centra Webhook."
-        if action == "create"
+        if action == Action.CREATE
         else f"{where} > {name} > Edit."
     )
     check = CheckContext(
