@@ -28,8 +28,8 @@ from benchkit import serve_emulator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from centra_provision.emulator.seed import seed  # noqa: E402
-from centra_provision.emulator.store import CentraState  # noqa: E402
+from centra_provision.emulator.seed import seed
+from centra_provision.emulator.store import CentraState
 
 STORES = json.dumps({"query": "query Stores { stores { id name type } }"}).encode()
 TARGET_MS = 5.0

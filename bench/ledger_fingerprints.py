@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from centra_provision.engine.ledger import Ledger
+from centra_provision.state.ledger import Ledger
 
 
 def rate(guess: object, seconds: float) -> float:

@@ -23,11 +23,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from emulator_harness import EmulatorClient, served  # noqa: E402
+from emulator_harness import EmulatorClient, served
 
-from centra_provision.centra.client import CentraClient  # noqa: E402
-from centra_provision.emulator.app import Emulator  # noqa: E402
-from centra_provision.engine.planner import PlanOptions, plan_environment  # noqa: E402
+from centra_provision.centra.client import CentraClient
+from centra_provision.emulator.app import Emulator
+from centra_provision.engine.planner import PlanOptions, plan_environment
 
 SECRET = "bench-order-api-secret"
 

@@ -24,16 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from plan_requests import merchant_manifests  # noqa: E402
+from plan_requests import merchant_manifests
 
-from centra_provision.engine.diff import resource_change  # noqa: E402
-from centra_provision.engine.ledger import Ledger  # noqa: E402
-from centra_provision.manifest.desired import check_context, load_desired_state  # noqa: E402
-from centra_provision.plans import Plan  # noqa: E402
-from centra_provision.render import console_for  # noqa: E402
-from centra_provision.resources import KINDS  # noqa: E402
-from centra_provision.resources.base import ObserveContext  # noqa: E402
-from centra_provision.resources.live import LiveState, LiveStore  # noqa: E402
+from centra_provision.engine.diff import resource_change
+from centra_provision.manifest.desired import check_context, load_desired_state
+from centra_provision.plans import Plan
+from centra_provision.render import console_for
+from centra_provision.resources import KINDS
+from centra_provision.resources.base import ObserveContext
+from centra_provision.resources.live import LiveState, LiveStore
+from centra_provision.state.ledger import Ledger
 
 TARGET = 1.2
 

@@ -763,8 +763,8 @@ def state() -> None:
 @data_format_option
 def state_list(env: str, manifests: Path, fmt: str) -> int:
     """Resources the ledger holds: fields, and when and how they were recorded."""
-    from centra_provision.engine.state import list_state
     from centra_provision.render.state import state_list as render
+    from centra_provision.state.inspect import list_state
 
     render(list_state(manifests, env), fmt)
     return 0
@@ -778,8 +778,8 @@ def state_list(env: str, manifests: Path, fmt: str) -> int:
 def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
     """One resource's records: each field's fingerprint, source and time, and the last
     snapshot of what Centra showed."""
-    from centra_provision.engine.state import show_state
     from centra_provision.render.state import state_show as render
+    from centra_provision.state.inspect import show_state
 
     render(*show_state(manifests, env, address), fmt)
     return 0
@@ -792,7 +792,7 @@ def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
 def state_rm(env: str, manifests: Path, address: str) -> int:
     """Forget a resource (for one deleted by hand): the next plan treats its write-only
     fields as never applied."""
-    from centra_provision.engine.state import remove_state
+    from centra_provision.state.inspect import remove_state
 
     removed = remove_state(manifests, env, address)
     click.echo(f"removed {removed.address} from the ledger ({len(removed.fields)} fields)")
@@ -821,8 +821,8 @@ def force_unlock_(env: str, manifests: Path, lock_id: str) -> int:
     ID must be the id the lock holds (apply names it when it is refused); a lock whose
     process still runs on this host is never broken.
     """
-    from centra_provision.engine.lock import describe, force_unlock
     from centra_provision.manifest.desired import load_desired_state
+    from centra_provision.state.lock import describe, force_unlock
 
     config = load_desired_state(manifests, env).environment
     holder = force_unlock(config.ledger_location, env, lock_id)

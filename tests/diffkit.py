@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from centra_provision.engine.diff import resource_change
-from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.secrets import SecretValue
 from centra_provision.manifest.yamlio import load_documents
 from centra_provision.plans import ResourceChange
@@ -15,6 +14,7 @@ from centra_provision.resources import KINDS, CheckContext, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 from centra_provision.source import SourceDocument
+from centra_provision.state.ledger import Ledger
 
 
 def load_case(path: Path) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, apply_environment
-from centra_provision.engine.lock import state_lock
 from centra_provision.executors.backoffice import BackofficeExecutor
 from centra_provision.manifest.desired import load_desired_state
+from centra_provision.state.lock import state_lock
 
 SECRET = "CANARY-apply-order-api-secret-51e0"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from centra_provision.engine.journal import Journal, journal_path_for
+from centra_provision.state.journal import Journal, journal_path_for
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,12 @@ from centra_provision.engine.diff import (
     observed_differences,
     resource_change,
 )
-from centra_provision.engine.ledger import Ledger
 from centra_provision.plans import FieldChange, ResourceChange
 from centra_provision.resources import Resource
 from centra_provision.resources.base import FieldState, Observation
 from centra_provision.resources.live import fingerprint
 from centra_provision.source import SourceDocument
+from centra_provision.state.ledger import Ledger
 
 RES = Resource(
     "AttributeType",

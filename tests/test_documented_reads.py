@@ -13,10 +13,10 @@ from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, apply_environment
-from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.planner import PlanOptions, plan_environment
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 from centra_provision.plans import Plan
+from centra_provision.state.ledger import Ledger
 
 SECRET = "order-api-secret-for-tests-0001"
 

@@ -15,8 +15,8 @@ from clikit import run
 from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.desired import load_desired_state
+from centra_provision.state.ledger import Ledger
 
 SECRET = "order-api-secret-for-tests-0001"
 TOKEN = Path("manifests/base/integration-token.yaml")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from centra_provision.engine.backend import open_backend
-from centra_provision.engine.ledger import (
+from centra_provision.state.backend import open_backend
+from centra_provision.state.ledger import (
     KEY_ENV,
     Ledger,
     LedgerError,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from centra_provision.engine.ledger import Ledger
+from centra_provision.state.ledger import Ledger
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_A = "ledger-key-a-" + "a" * 40
@@ -42,7 +42,7 @@ def test_fingerprints_depend_on_the_key(
 CHILD = textwrap.dedent(
     """
     import resource, signal, sys
-    from centra_provision.engine.ledger import Ledger
+    from centra_provision.state.ledger import Ledger
 
     location, limit = sys.argv[1], int(sys.argv[2])
     ledger = Ledger.load(location, "qa-int")

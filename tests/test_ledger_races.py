@@ -11,13 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from centra_provision.engine.backend import BackendError
-from centra_provision.engine.ledger import (
-    SAVE_ATTEMPTS,
-    Ledger,
-    LedgerBindingError,
-    LedgerError,
-)
+from centra_provision.state.backend import BackendError
+from centra_provision.state.ledger import SAVE_ATTEMPTS, Ledger, LedgerBindingError, LedgerError
 
 KEY = "ledger-race-key-" + "c" * 40
 CENTRA = "https://qa-int.centra.example/graphql"

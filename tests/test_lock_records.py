@@ -18,19 +18,19 @@ from typing import Any
 import pytest
 from s3kit import S3, s3, s3_server
 
-from centra_provision.engine.lock import (
+from centra_provision.errors import (
+    EXIT_GUIDED_PENDING,
+    Diagnostic,
+    ManifestError,
+    ProvisionError,
+)
+from centra_provision.state.lock import (
     LockHeldError,
     LockNotReleased,
     UnlockRefused,
     force_unlock,
     read_holder,
     state_lock,
-)
-from centra_provision.errors import (
-    EXIT_GUIDED_PENDING,
-    Diagnostic,
-    ManifestError,
-    ProvisionError,
 )
 
 __all__ = ["s3", "s3_server"]  # the fixtures

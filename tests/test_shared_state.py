@@ -19,9 +19,9 @@ from centra_setup import configure
 from clikit import run
 from s3kit import KEY, REPO, S3, Hooked, hooked_emulator, runner, s3, s3_server
 
-from centra_provision.engine.backend import VersionConflict, open_backend
-from centra_provision.engine.ledger import Ledger
 from centra_provision.manifest.desired import load_desired_state
+from centra_provision.state.backend import VersionConflict, open_backend
+from centra_provision.state.ledger import Ledger
 
 __all__ = ["s3", "s3_server"]  # the fixtures
 

@@ -14,10 +14,10 @@ import pytest
 from centra_setup import copy_manifests
 from clikit import run
 
-from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.lock import state_lock
 from centra_provision.engine.planner import load_ledger
 from centra_provision.manifest.desired import load_desired_state
+from centra_provision.state.ledger import Ledger
+from centra_provision.state.lock import state_lock
 
 T1, T2, T3 = "2026-01-02T03:04:05+00:00", "2026-02-01T00:00:00+00:00", "2026-03-01T12:00:00+00:00"
 LEDGER = ".provision/local.ledger.json"

@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 from s3kit import S3, s3, s3_server
 
-from centra_provision.engine.backend import (
+from centra_provision.state.backend import (
     AlreadyExists,
     BackendError,
     ObjectBackend,

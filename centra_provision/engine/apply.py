@@ -17,11 +17,7 @@ from typing import TYPE_CHECKING
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.centra.connect import Connection, open_centra
 from centra_provision.centra.ratelimit import DEFAULT_SHARE
-from centra_provision.engine.journal import Journal, journal_path_for
-from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.lock import state_lock
 from centra_provision.engine.planner import PlanSession, load_ledger, prepare
-from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.engine.wait import (
     VERIFIED,
     WAITING,
@@ -54,6 +50,10 @@ from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 from centra_provision.resources.steps import StepContext
+from centra_provision.state.journal import Journal, journal_path_for
+from centra_provision.state.ledger import Ledger
+from centra_provision.state.lock import state_lock
+from centra_provision.state.snapshot import record_snapshots
 
 if TYPE_CHECKING:
     from centra_provision.executors.backoffice import BackofficeExecutor

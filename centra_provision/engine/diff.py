@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.paths import Segments, differing, parse, put
 from centra_provision.plans import Action, ExecutorKind, FieldChange, FieldStatus, ResourceChange
 from centra_provision.resources import Resource
 from centra_provision.resources.base import FieldState, Observation
 from centra_provision.resources.live import fingerprint
+from centra_provision.state.ledger import Ledger
 
 NEVER_APPLIED = "never applied by this tool"
 

@@ -19,12 +19,12 @@ from typing import Any
 
 from centra_provision.engine.paths import changed_leaves, render
 from centra_provision.engine.planner import PlanOptions, plan_with_live
-from centra_provision.engine.snapshot import shown
 from centra_provision.errors import EXIT_CHANGES, EXIT_OK
 from centra_provision.manifest.desired import check_context
 from centra_provision.plans import Action, FieldChange, FieldStatus, Plan, ResourceChange
 from centra_provision.resources import KINDS
 from centra_provision.resources.base import Observation, ObserveContext
+from centra_provision.state.snapshot import shown
 
 FAIL_ON = ("manifests", "unmanaged")
 

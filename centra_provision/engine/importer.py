@@ -19,15 +19,15 @@ import yaml
 from centra_provision.centra.connect import open_centra
 from centra_provision.centra.discovery import discover
 from centra_provision.centra.live import read_everything
-from centra_provision.engine.lock import state_lock
 from centra_provision.engine.planner import load_ledger
-from centra_provision.engine.snapshot import record_snapshots
 from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.resources import KINDS, Resource, countries
 from centra_provision.resources.base import ObserveContext, flatten
 from centra_provision.resources.live import LiveState
 from centra_provision.source import SourceDocument
+from centra_provision.state.lock import state_lock
+from centra_provision.state.snapshot import record_snapshots
 
 
 @dataclass(frozen=True)

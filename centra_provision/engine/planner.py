@@ -18,7 +18,6 @@ from centra_provision.centra.connect import Connection, endpoint, open_centra
 from centra_provision.centra.discovery import Capabilities, discover
 from centra_provision.centra.live import read_live
 from centra_provision.engine.diff import resource_change
-from centra_provision.engine.ledger import Ledger
 from centra_provision.engine.secret_refs import resolve_secrets
 from centra_provision.errors import ProvisionError, UsageError
 from centra_provision.manifest import secrets
@@ -29,6 +28,7 @@ from centra_provision.resources import KINDS, Resource, integration_token
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 from centra_provision.resources.order_api_plugin import probe_notes
+from centra_provision.state.ledger import Ledger
 
 # What Centra's API can write, by (kind, action): the mutation (reference name) it takes.
 # Pricelist updates and deletes are missing on purpose: the reference does not transcribe

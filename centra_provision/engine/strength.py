@@ -12,9 +12,9 @@ import os
 import string
 from pathlib import Path
 
-from centra_provision.engine.ledger import KEY_ENV
 from centra_provision.engine.secret_refs import resolve_secrets
 from centra_provision.manifest.desired import DesiredState
+from centra_provision.state.ledger import KEY_ENV
 
 MIN_BITS = 128
 HEX = frozenset(string.hexdigits)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import click
 
-from centra_provision.engine.state import HOW, LedgerState, ResourceState
+from centra_provision.state.inspect import HOW, LedgerState, ResourceState
 
 
 def header(state: LedgerState) -> str:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from centra_provision.engine.backend import AlreadyExists, BackendError, open_backend
 from centra_provision.errors import ProvisionError
+from centra_provision.state.backend import AlreadyExists, BackendError, open_backend
 
 SUFFIX = ".lock"
 

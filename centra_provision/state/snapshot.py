@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from centra_provision.engine.ledger import Ledger
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
+from centra_provision.state.ledger import Ledger
 
 Shown = dict[str, Any]
 

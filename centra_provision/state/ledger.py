@@ -12,7 +12,7 @@ file or an object-store URL, see `backend`).
 - **Bound** to one environment and one Centra: another's ledger is refused.
 - **Snapshots.** Beside the fingerprints (`resources`), `snapshots` keeps per resource
   everything Centra showed at the last apply, attest or import (observed values only, see
-  engine/snapshot.py), so drift can see changes to what the manifests do not declare.
+  state/snapshot.py), so drift can see changes to what the manifests do not declare.
 - **Compare-and-swap writes.** Changes are kept as operations; `save` writes only over the
   version it read, and a lost race re-reads the ledger and replays the operations on it,
   so another runner's records are never overwritten.
@@ -33,8 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from centra_provision.engine.backend import Backend, VersionConflict, open_backend
 from centra_provision.errors import ProvisionError
+from centra_provision.state.backend import Backend, VersionConflict, open_backend
 
 FORMAT_VERSION = 2
 KEY_ENV = "PROVISION_LEDGER_KEY"

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from centra_provision.engine.ledger import Ledger
-from centra_provision.engine.lock import state_lock
 from centra_provision.engine.planner import load_ledger
 from centra_provision.errors import ProvisionError
 from centra_provision.manifest.desired import load_desired_state
 from centra_provision.manifest.environment import EnvironmentConfig
+from centra_provision.state.ledger import Ledger
+from centra_provision.state.lock import state_lock
 
 # How a record came to be, in the words `state list` prints.
 HOW = {
