@@ -27,7 +27,8 @@ from emulator_harness import EmulatorClient, served
 
 from centra_provision.centra.client import CentraClient
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 
 SECRET = "bench-order-api-secret"
 
@@ -115,7 +116,7 @@ def run(stores: int, latency_ms: float) -> dict[str, float]:
         api.faults(latency_ms=latency_ms)
         api.request("DELETE", "/__emulator/stats")
         started = time.monotonic()
-        plan = plan_environment(manifests, "bench", PlanOptions(url_override=f"{base}/graphql"))
+        plan = plan_environment(manifests, "bench", RunOptions(url_override=f"{base}/graphql"))
         ours = time.monotonic() - started
         graphql = api.stats()["requests"]
         api.request("DELETE", "/__emulator/stats")

@@ -283,10 +283,11 @@ def plan(
     Exit 0 (no changes, or changes without --detailed-exitcode), 2 (changes, with
     --detailed-exitcode), 1 (error).
     """
-    from centra_provision.engine.planner import PlanOptions, plan_environment
+    from centra_provision.engine.planner import plan_environment
+    from centra_provision.engine.session import RunOptions
     from centra_provision.render import console_for
 
-    result = plan_environment(manifests, env, PlanOptions(centra_url, targets))
+    result = plan_environment(manifests, env, RunOptions(centra_url, targets))
     targeting_warning(targets)
     if out is not None:
         out.write_text(planfile.dumps(result) + "\n")
@@ -349,7 +350,7 @@ def apply(
     that changed in Centra since it was saved are refused. Exit 0 converged, 3 guided steps
     pending, 1 error.
     """
-    from centra_provision.engine.apply import ApplyOptions, apply_environment
+    from centra_provision.engine.apply import ApplyOptions, apply_plan
     from centra_provision.plans import Plan
     from centra_provision.render import console_for
     from centra_provision.render.wait import LiveWaitTable, WaitDisplay, WaitLog
@@ -378,10 +379,10 @@ def apply(
 
     try:
         if display is None:
-            result = apply_environment(manifests, env, options, confirm)
+            result = apply_plan(manifests, env, options, confirm)
         else:
             with display:
-                result = apply_environment(manifests, env, options, confirm)
+                result = apply_plan(manifests, env, options, confirm)
     except KeyboardInterrupt:
         if display is None or not display.rows:
             raise
@@ -390,7 +391,9 @@ def apply(
         return 130
     targeting_warning(targets)
     if runbook_file is not None and result.runbook is not None:
-        runbook_file.write_text(result.runbook.markdown())
+        from centra_provision.render.runbook import runbook_markdown
+
+        runbook_file.write_text(runbook_markdown(result.runbook))
     console.apply_result(result)
     return result.exit_code
 
@@ -451,12 +454,12 @@ def drift(
     import os
 
     from centra_provision.engine.drift import drift_environment
-    from centra_provision.engine.planner import PlanOptions
+    from centra_provision.engine.session import RunOptions
     from centra_provision.render import console_for
     from centra_provision.render.junit import junit_xml
     from centra_provision.render.markdown import drift_markdown
 
-    report = drift_environment(manifests, env, PlanOptions(centra_url, targets))
+    report = drift_environment(manifests, env, RunOptions(centra_url, targets))
     targeting_warning(targets)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
@@ -614,7 +617,7 @@ def catalog_export(
     Progress goes to stderr (a live line on a terminal, a line every N pages otherwise);
     after an interruption, --resume continues from the last finished page.
     """
-    from centra_provision.catalog import ExportOptions, export_catalog
+    from centra_provision.catalog.export import ExportOptions, export_catalog
     from centra_provision.render.progress import LiveCatalogProgress, LoggedCatalogProgress
 
     if store is not None and store_id is not None:
@@ -763,8 +766,8 @@ def state() -> None:
 @data_format_option
 def state_list(env: str, manifests: Path, fmt: str) -> int:
     """Resources the ledger holds: fields, and when and how they were recorded."""
+    from centra_provision.engine.state_ops import list_state
     from centra_provision.render.state import state_list as render
-    from centra_provision.state.inspect import list_state
 
     render(list_state(manifests, env), fmt)
     return 0
@@ -778,8 +781,8 @@ def state_list(env: str, manifests: Path, fmt: str) -> int:
 def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
     """One resource's records: each field's fingerprint, source and time, and the last
     snapshot of what Centra showed."""
+    from centra_provision.engine.state_ops import show_state
     from centra_provision.render.state import state_show as render
-    from centra_provision.state.inspect import show_state
 
     render(*show_state(manifests, env, address), fmt)
     return 0
@@ -792,7 +795,7 @@ def state_show(env: str, manifests: Path, address: str, fmt: str) -> int:
 def state_rm(env: str, manifests: Path, address: str) -> int:
     """Forget a resource (for one deleted by hand): the next plan treats its write-only
     fields as never applied."""
-    from centra_provision.state.inspect import remove_state
+    from centra_provision.engine.state_ops import remove_state
 
     removed = remove_state(manifests, env, address)
     click.echo(f"removed {removed.address} from the ledger ({len(removed.fields)} fields)")
@@ -980,7 +983,7 @@ def secret() -> None:
 def secret_show(env: str, manifests: Path, name: str) -> int:
     """Print one secret the manifests reference (by field, env var or file name), only to a
     terminal, for pasting into Centra's back office."""
-    from centra_provision.engine.planner import reveal_secret
+    from centra_provision.engine.secret_refs import reveal_secret
 
     if not sys.stdout.isatty():
         raise click.UsageError("secret show prints only to a terminal")

@@ -14,10 +14,10 @@ import pytest
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.executors.backoffice import plain as _plain
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.resources import KINDS, countries
 from centra_provision.resources.base import ObserveContext
+from centra_provision.resources.base import plain as _plain
 from centra_provision.resources.live import LiveState
 from centra_provision.state.ledger import Ledger
 

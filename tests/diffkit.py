@@ -10,7 +10,7 @@ from centra_provision.engine.diff import resource_change
 from centra_provision.manifest.secrets import SecretValue
 from centra_provision.manifest.yamlio import load_documents
 from centra_provision.plans import ResourceChange
-from centra_provision.resources import KINDS, CheckContext, Resource
+from centra_provision.resources import KINDS, LIVE_LISTS, CheckContext, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.resources.live import LiveState
 from centra_provision.source import SourceDocument
@@ -25,13 +25,9 @@ def load_case(path: Path) -> dict[str, Any]:
 
 def live_state(spec: dict[str, Any]) -> LiveState:
     live = LiveState()
-    live.add_page(
-        {
-            k: v
-            for k, v in spec.items()
-            if k in ("stores", "warehouses", "taxGroups", "attributeTypes")
-        }
-    )
+    for field in ("stores", "warehouses", "taxGroups", "attributeTypes"):
+        if field in spec:
+            live.add_rows(LIVE_LISTS[field], spec[field] or [])
     for store, kinds in (spec.get("plugins") or {}).items():
         for kind, rows in kinds.items():
             live.add_plugins(store, kind, rows)

@@ -13,7 +13,7 @@ from clikit import run
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import ApplyOptions, apply_environment
+from centra_provision.engine.apply import ApplyOptions, apply_plan
 from centra_provision.executors.backoffice import BackofficeExecutor
 from centra_provision.manifest.desired import load_desired_state
 from centra_provision.state.lock import state_lock
@@ -195,11 +195,13 @@ def test_killed_between_steps_then_rerun(
     real_run = BackofficeExecutor.run
     calls = {"n": 0}
 
-    def dies_after_three(self: BackofficeExecutor, change: object, res: object) -> object:
+    async def dies_after_three(
+        self: BackofficeExecutor, change: object, res: object, live: object
+    ) -> object:
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt  # the process is stopped mid-apply
-        return real_run(self, change, res)  # type: ignore[arg-type]
+        return await real_run(self, change, res, live)  # type: ignore[arg-type]
 
     monkeypatch.setattr(BackofficeExecutor, "run", dies_after_three)
     code, _, _ = run(["apply", "-e", "local", "--auto-approve"], capsys)
@@ -240,7 +242,7 @@ def test_faults_during_guided_apply_converge(
         url_override=f"{qa.base_url}/graphql",
         retry=RetryPolicy(attempts=12, base_delay=0.01, max_delay=0.05),
     )
-    result = apply_environment(workdir / "manifests", "qa-int", options, lambda _p: True)
+    result = apply_plan(workdir / "manifests", "qa-int", options, lambda _p: True)
     assert [c.address for c in result.final.pending] == ["IntegrationToken/Global-e integration"]
     assert result.count("done") == 6
     stats = qa.stats()

@@ -12,8 +12,9 @@ from emulator_harness import EmulatorClient, served
 
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import ApplyOptions, ApplyResult, apply_environment
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.apply import ApplyOptions, ApplyResult, apply_plan
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 
 TARGETS = ("ShippingOption/GE Express", "Pricelist/Wholesale SEK", "Pricelist/Global-e SEK")
 FAST = RetryPolicy(attempts=12, base_delay=0.01, max_delay=0.05)
@@ -37,7 +38,7 @@ def apply(api: EmulatorClient, **extra: object) -> ApplyResult:
         url_override=f"{api.base_url}/graphql",
         **extra,
     )  # type: ignore[arg-type]
-    return apply_environment(Path("manifests"), "qa-int", options, lambda _p: True)
+    return apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
 
 
 def options_named(api: EmulatorClient, name: str) -> list[dict[str, object]]:
@@ -64,7 +65,7 @@ def test_update_by_mutation_only_what_differs(api: EmulatorClient) -> None:
     plan = plan_environment(
         Path("manifests"),
         "qa-int",
-        PlanOptions(url_override=f"{api.base_url}/graphql", targets=TARGETS),
+        RunOptions(url_override=f"{api.base_url}/graphql", targets=TARGETS),
     )
     change = next(c for c in plan.pending)
     assert (change.address, change.action, change.executor) == (
@@ -129,7 +130,7 @@ def test_fail_after_commit_is_confirmed_by_rereading(api: EmulatorClient) -> Non
 
 
 def test_market_coverage_rule_on_live_data(api: EmulatorClient) -> None:
-    options = PlanOptions(url_override=f"{api.base_url}/graphql", targets=TARGETS)
+    options = RunOptions(url_override=f"{api.base_url}/graphql", targets=TARGETS)
     assert plan_environment(Path("manifests"), "qa-int", options).notes == ()
     api.emulator.backoffice.save_pricelist({"status": "INACTIVE"}, 2)  # "Global-e SEK"
     notes = plan_environment(Path("manifests"), "qa-int", options).notes

@@ -15,12 +15,7 @@ import pytest
 from centra_setup import offline_workdir
 from clikit import run
 
-from centra_provision.engine.apply import (
-    ApplyCancelled,
-    ApplyOptions,
-    ApplyResult,
-    apply_environment,
-)
+from centra_provision.engine.apply import ApplyCancelled, ApplyOptions, ApplyResult, apply_plan
 from centra_provision.plans import Plan, planfile
 
 SECRET = "CANARY-local-steps-secret-6b2a"
@@ -45,7 +40,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _apply(confirm: Callable[[Plan], bool] | None = None, **options: Any) -> ApplyResult:
     chosen = ApplyOptions(**{"auto_approve": confirm is None, **options})
-    return apply_environment(Path("manifests"), "local", chosen, confirm or (lambda _p: True))
+    return apply_plan(Path("manifests"), "local", chosen, confirm or (lambda _p: True))
 
 
 def _saved(capsys: pytest.CaptureFixture[str], edit: Callable[[dict[str, Any]], None]) -> str:

@@ -13,14 +13,10 @@ from centra_setup import configure, copy_manifests, served_as_qa_int
 from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import (
-    ApplyOptions,
-    ApplyResult,
-    apply_environment,
-    attest_resources,
-)
+from centra_provision.engine.apply import ApplyOptions, ApplyResult, apply_plan, attest_resources
 from centra_provision.engine.wait import WaitRow
 from centra_provision.manifest.desired import DesiredState, load_desired_state
+from centra_provision.render.runbook import runbook_markdown
 
 SECRET = "CANARY-wait-looks-secret-93d1"
 TAX = "TaxGroup/GE Local VAT"
@@ -67,7 +63,7 @@ class Watcher:
 
 def _apply(watcher: Watcher, wait: float) -> ApplyResult:
     options = ApplyOptions(auto_approve=True, wait_seconds=wait, poll_seconds=0.01, watcher=watcher)
-    return apply_environment(Path("manifests"), "qa-int", options, lambda _p: True)
+    return apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
 
 
 def _journal() -> list[dict[str, object]]:
@@ -145,8 +141,8 @@ def test_a_wait_nobody_answers_ends_at_its_deadline(qa: EmulatorClient) -> None:
     assert (
         "- [ ] Secret API key: the value of GE_ORDER_API_SECRET (print it with "
         "`provision secret show -e qa-int secretKey`)"
-    ) in result.runbook.markdown()
-    assert result.runbook.markdown().startswith(
+    ) in runbook_markdown(result.runbook)
+    assert runbook_markdown(result.runbook).startswith(
         "# Runbook: Centra `sandbox.centraqa.com` (qa-int)\n\nGlobal-e QA-INT, merchant 1808. "
         "Follow each step in Centra's back office, then run `provision apply -e qa-int --wait 600`"
     )
@@ -161,7 +157,7 @@ def test_attest_talks_to_the_centra_it_is_told(
     url = f"{qa.base_url}/graphql"
     monkeypatch.delenv("PROVISION_CENTRA_URL_QA_INT")  # only --centra-url says where Centra is
     options = ApplyOptions(auto_approve=True, url_override=url)
-    assert apply_environment(Path("manifests"), "qa-int", options, lambda _p: True).exit_code == 3
+    assert apply_plan(Path("manifests"), "qa-int", options, lambda _p: True).exit_code == 3
     _by_hand(qa, ("AttributeType", "OrderApiPlugin", "WebhookPlugin", "TaxGroup"))
     assert attest_resources(Path("manifests"), "qa-int", (TOKEN,), url) == [TOKEN]
     again = attest_resources(Path("manifests"), "qa-int", (TOKEN, "TaxGroup"), url)

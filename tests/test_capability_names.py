@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from graphql import build_schema, get_introspection_query, graphql_sync, parse
 
-from centra_provision.centra import operations
+from centra_provision.centra import discovery, operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import (
     Capabilities,
@@ -129,11 +129,25 @@ def test_report_lists_queries_then_mutations_sorted() -> None:
 
 def test_the_schema_hash_ignores_key_order() -> None:
     data = _introspect("type Query { shops: [Store] }")
-    expected = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-    assert schema_hash(data) == expected == capabilities_from(data).schema_hash
+    expected = schema_hash(data)
+    assert len(expected) == 64 and expected == capabilities_from(data).schema_hash
     reordered = dict(reversed(list(data.items())))
     assert schema_hash(reordered) == expected
     assert schema_hash({"__schema": {}}) != expected
+
+
+def test_the_schema_hash_changes_with_what_the_tool_looks_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cache of derived names is stale when a new kind reads a new list, even against
+    the same schema."""
+    data = _introspect("type Query { shops: [Store] }")
+    before = schema_hash(data)
+    monkeypatch.setitem(discovery.LIST_QUERIES, "Brand", "brands")
+    assert schema_hash(data) != before
+    monkeypatch.delitem(discovery.LIST_QUERIES, "Brand")
+    monkeypatch.setitem(discovery.MUTATIONS, "BrandCreateInput", "createBrand")
+    assert schema_hash(data) != before
 
 
 @pytest.mark.parametrize("reply", [{}, {"__schema": 42}, {"__schema": {"types": "x"}}])

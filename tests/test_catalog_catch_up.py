@@ -16,7 +16,7 @@ import pytest
 from centra_setup import copy_manifests, served_as_qa_int
 from emulator_harness import EmulatorClient
 
-from centra_provision.catalog import Exporter, ExportOptions, ExportResult, export_catalog
+from centra_provision.catalog.export import Exporter, ExportOptions, ExportResult, export_catalog
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.emulator.app import Emulator
 
@@ -27,7 +27,7 @@ PAGE = 5
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     copy_manifests(tmp_path, monkeypatch)
-    monkeypatch.setattr("centra_provision.catalog.ID_SORTS", ())  # no id sort offered
+    monkeypatch.setattr("centra_provision.catalog.export.ID_SORTS", ())  # no id sort offered
     emulator = Emulator(":memory:", products=40, requests_per_10s=10_000)
     with served_as_qa_int(emulator, monkeypatch) as client:
         yield client

@@ -13,7 +13,8 @@ import pytest
 from centra_setup import copy_manifests
 from emulator_harness import EmulatorClient, served
 
-from centra_provision.catalog import Checkpoint, ExportOptions, export_catalog
+from centra_provision.catalog.checkpoint import Checkpoint
+from centra_provision.catalog.export import ExportOptions, export_catalog
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.emulator.app import Emulator
 

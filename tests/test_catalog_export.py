@@ -16,7 +16,7 @@ import pytest
 from centra_setup import copy_manifests, served_as_qa_int
 from emulator_harness import EmulatorClient
 
-from centra_provision.catalog import Exporter, ExportOptions, export_catalog
+from centra_provision.catalog.export import Exporter, ExportOptions, export_catalog
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.cli import main
 from centra_provision.emulator.app import Emulator
@@ -117,7 +117,7 @@ def test_interrupted_export_resumes_without_duplicates(
 
 
 def test_resume_refuses_another_exports_checkpoint(shop: EmulatorClient) -> None:
-    from centra_provision.catalog import CheckpointError
+    from centra_provision.catalog.checkpoint import CheckpointError
 
     Path("x.csv").write_text("")
     Path("x.csv.checkpoint.json").write_text('{"key": "something else"}')
@@ -132,7 +132,7 @@ def test_products_changed_during_the_export_are_caught(
     """Paged by id (ProductSort id_ASC, FE:82), a product updated mid-export cannot move;
     for a Centra whose ProductSort has no id sort, the updatedAt catch-up pass finds it."""
     if not id_sort:
-        monkeypatch.setattr("centra_provision.catalog.ID_SORTS", ())
+        monkeypatch.setattr("centra_provision.catalog.export.ID_SORTS", ())
     baseline = read_rows_after(shop, "before.csv")
     real_page = Exporter.page
     db = shop.emulator.state.db

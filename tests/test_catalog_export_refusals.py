@@ -14,7 +14,7 @@ import pytest
 from centra_setup import copy_manifests, served_as_qa_int
 from emulator_harness import EmulatorClient
 
-from centra_provision.catalog import (
+from centra_provision.catalog.export import (
     ExportOptions,
     UnknownStoreError,
     export_catalog,

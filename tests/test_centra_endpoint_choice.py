@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from centra_provision.centra.connect import endpoint, override_variable
+from centra_provision.engine.endpoint import endpoint, override_variable
 from centra_provision.errors import UsageError
 from centra_provision.manifest.environment import EnvironmentConfig, RateLimits
 from centra_provision.source import SourceDocument

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from centra_provision.catalog import Checkpoint, CheckpointError, SeenProducts
+from centra_provision.catalog.checkpoint import Checkpoint, CheckpointError, SeenProducts
 
 KEY = "0123456789abcdef"
 STARTED = "2026-11-27T10:00:00.123456+00:00"

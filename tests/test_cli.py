@@ -138,7 +138,7 @@ def test_console_script_runs_as_module() -> None:
 def test_secret_show_only_to_a_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from centra_provision.engine.planner import reveal_secret
+    from centra_provision.engine.secret_refs import reveal_secret
     from centra_provision.errors import UsageError
 
     monkeypatch.setenv("GE_ORDER_API_SECRET", "shown-on-request")

@@ -11,8 +11,10 @@ from graphql import build_schema, get_introspection_query, graphql_sync
 
 from centra_provision.centra import operations
 from centra_provision.centra.discovery import Capabilities, _read_cache, capabilities_from
+from centra_provision.centra.reader import read_document
 from centra_provision.emulator.graphql_api import sdl
 from centra_provision.errors import CapabilityError
+from centra_provision.resources import LIVE_LISTS
 
 
 def _introspect(text: str) -> dict:  # type: ignore[type-arg]
@@ -53,14 +55,14 @@ def test_missing_list_query_is_a_clear_error() -> None:
     caps = capabilities_from(_introspect(without))
     assert "taxGroups" not in caps.queries
     with pytest.raises(CapabilityError, match="Cannot query field 'taxGroups' on type 'Query'"):
-        caps.prepare(operations.load("read_live"))
+        caps.prepare(read_document(list(LIVE_LISTS.values())))
 
 
 def test_cache_is_keyed_by_schema_hash(tmp_path: Path) -> None:
     data = _introspect(sdl())
     caps = capabilities_from(data)
     caps.cache_file = tmp_path / "caps.json"
-    caps.prepare(operations.load("read_live"))
+    caps.prepare(read_document(list(LIVE_LISTS.values())))
     cached = _read_cache(tmp_path / "caps.json", caps.schema_hash)
     assert isinstance(cached, Capabilities) and cached.validated == caps.validated
     assert cached.queries == caps.queries

@@ -16,8 +16,9 @@ from emulator_harness import EmulatorClient
 
 from centra_provision.centra import operations
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import ApplyOptions, apply_environment
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.apply import ApplyOptions, apply_plan
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 from centra_provision.executors.api import render_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ def apply_pricelists(api: EmulatorClient) -> None:
     options = ApplyOptions(
         auto_approve=True, targets=PRICELISTS, url_override=f"{api.base_url}/graphql"
     )
-    apply_environment(Path("manifests"), "qa-int", options, lambda _p: True)
+    apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
 
 
 def pricelist(api: EmulatorClient, name: str) -> dict[str, object] | None:
@@ -70,7 +71,7 @@ def test_pricelist_update_by_api_prints_and_journals_warnings(
     plan = plan_environment(
         Path("manifests"),
         "qa-int",
-        PlanOptions(url_override=f"{qa.base_url}/graphql", targets=PRICELISTS),
+        RunOptions(url_override=f"{qa.base_url}/graphql", targets=PRICELISTS),
     )
     (change,) = plan.pending
     assert (change.address, change.action, change.executor) == (
@@ -111,7 +112,7 @@ def test_pricelist_delete_by_api(qa: EmulatorClient) -> None:
     again = plan_environment(
         Path("manifests"),
         "qa-int",
-        PlanOptions(url_override=f"{qa.base_url}/graphql", targets=PRICELISTS),
+        RunOptions(url_override=f"{qa.base_url}/graphql", targets=PRICELISTS),
     )
     assert not again.has_changes
 

@@ -12,8 +12,9 @@ from centra_setup import configure, copy_manifests, record_write_only
 from emulator_harness import EmulatorClient, served
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import ApplyOptions, apply_environment
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.apply import ApplyOptions, apply_plan
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 from centra_provision.plans import Plan
 from centra_provision.state.ledger import Ledger
@@ -33,7 +34,7 @@ def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClie
 
 
 def plan(api: EmulatorClient, *targets: str) -> Plan:
-    options = PlanOptions(url_override=f"{api.base_url}/graphql", targets=targets)
+    options = RunOptions(url_override=f"{api.base_url}/graphql", targets=targets)
     return plan_environment(Path("manifests"), "qa-int", options)
 
 
@@ -52,7 +53,7 @@ def test_a_live_uri_that_only_contains_the_desired_one_is_a_difference(
         targets=("ShippingOption/GE Express",),
         url_override=f"{qa.base_url}/graphql",
     )
-    apply_environment(Path("manifests"), "qa-int", options, lambda _p: True)
+    apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
     (option,) = [s for s in qa.emulator.state.all("shipping_option") if s["name"] == "GE Express"]
     updated = qa.data(
         'mutation U($id: Int!) { updateShippingOption(id: $id, input: {uri: "ge-express-2"}) '

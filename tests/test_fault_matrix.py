@@ -32,7 +32,7 @@ from emulator_harness import EmulatorClient, served
 
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.apply import ApplyOptions, apply_environment
+from centra_provision.engine.apply import ApplyOptions, apply_plan
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "CANARY-fault-matrix-secret-2b7d"
@@ -111,7 +111,7 @@ def _apply(api: EmulatorClient, targets: tuple[str, ...]) -> tuple[int, str]:
     options = ApplyOptions(
         auto_approve=True, targets=targets, retry=FAST, url_override=f"{api.base_url}/graphql"
     )
-    result = apply_environment(Path("manifests"), "qa-int", options, lambda _p: True)
+    result = apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
     return result.exit_code, "\n".join(o.message or "" for o in result.outcomes)
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import discover
-from centra_provision.centra.live import read_everything, read_live, read_stores
 from centra_provision.centra.ratelimit import ClientRateLimiter
+from centra_provision.centra.reader import read_everything, read_live, read_stores
 from centra_provision.emulator.app import Emulator, InProcessTransport
 from centra_provision.emulator.backoffice import Backoffice
 from centra_provision.emulator.seed import ALL_PERMISSIONS, create_token
@@ -105,27 +105,35 @@ def test_stores_and_warehouses_alone_cost_one_request(emulator: Emulator) -> Non
     assert isinstance(live, LiveState)
     assert sorted(live.stores) == ["Retail", "Wholesale"]
     assert sorted(live.warehouses) == ["Retail Warehouse", "Wholesale Warehouse"]
-    assert live.tax_groups == {} and live.attribute_types == {} and live.markets == {}
-    assert live.pricelists == {} and live.shipping_options == {} and live.currencies == {}
+    assert (
+        live.entries("taxGroups") == {}
+        and live.entries("attributeTypes") == {}
+        and live.markets == {}
+    )
+    assert (
+        live.entries("pricelists") == {}
+        and live.entries("shippingOptions") == {}
+        and live.currencies == {}
+    )
     assert live.plugins == {} and live.probes == {}
     assert (sent, other) == (1, 0)
 
 
 def test_each_kind_reads_its_own_lists(emulator: Emulator) -> None:
     live, _, _ = _read(emulator, [res("AttributeType", "a")])
-    assert isinstance(live, LiveState) and list(live.attribute_types) == ["Fit"]
-    assert not live.tax_groups
+    assert isinstance(live, LiveState) and list(live.entries("attributeTypes")) == ["Fit"]
+    assert not live.entries("taxGroups")
     live, _, _ = _read(emulator, [res("TaxGroup", "t")])
-    assert isinstance(live, LiveState) and list(live.tax_groups) == ["Standard"]
-    assert not live.attribute_types
+    assert isinstance(live, LiveState) and list(live.entries("taxGroups")) == ["Standard"]
+    assert not live.entries("attributeTypes")
     assert not live.markets
     for kind in ("Pricelist", "ShippingOption"):
         live, _, _ = _read(emulator, [res(kind, "x")])
         assert isinstance(live, LiveState)
         assert sorted(live.markets) == ["Global-e", "Sweden", "Wholesale"]
-        assert "SEK" in live.currencies and live.pricelists
-        assert sorted(live.shipping_options) == ["Express", "Standard"]
-        assert not live.tax_groups and not live.attribute_types
+        assert "SEK" in live.currencies and live.entries("pricelists")
+        assert sorted(live.entries("shippingOptions")) == ["Express", "Standard"]
+        assert not live.entries("taxGroups") and not live.entries("attributeTypes")
 
 
 def test_a_long_list_is_read_page_by_page(emulator: Emulator) -> None:
@@ -156,7 +164,7 @@ def test_lists_centra_does_not_page_are_read_once(emulator: Emulator) -> None:
         for row in emulator.state.all("attribute_type"):
             if row["name"] in names:
                 emulator.state.delete("attribute_type", row["id"])
-    assert isinstance(live, LiveState) and len(live.attribute_types) == 121
+    assert isinstance(live, LiveState) and len(live.entries("attributeTypes")) == 121
     assert sent == 1
 
 
@@ -290,9 +298,11 @@ def test_read_everything_reads_every_list_and_every_store_s_plugins(emulator: Em
             return await read_everything(client, caps)
 
     live = asyncio.run(go())
-    assert list(live.tax_groups) == ["Standard"] and list(live.attribute_types) == ["Fit"]
+    assert list(live.entries("taxGroups")) == ["Standard"] and list(
+        live.entries("attributeTypes")
+    ) == ["Fit"]
     assert sorted(live.markets) == ["Global-e", "Sweden", "Wholesale"]
-    assert sorted(live.shipping_options) == ["Express", "Standard"]
+    assert sorted(live.entries("shippingOptions")) == ["Express", "Standard"]
     assert {store for store, _ in live.plugins} == {"Retail", "Wholesale"}
     assert [p["name"] for p in live.plugins[("Wholesale", "webhooks")]] == ["Hook"]
     standard = live.shipping_checks["Standard"]

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from casekit import TEMPLATE
 
-from centra_provision.engine.planner import resolve_secrets
+from centra_provision.engine.secret_refs import resolve_secrets
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.manifest.desired import load_desired_state
 from centra_provision.manifest.root import environment_summaries

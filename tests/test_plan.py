@@ -17,7 +17,8 @@ from clikit import run
 from emulator_harness import EmulatorClient
 
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 from centra_provision.plans import planfile
 
 SECRET = "order-api-secret-for-tests-0001"
@@ -243,7 +244,7 @@ def test_retries_then_gives_up(qa_emulator: EmulatorClient, workdir: Path) -> No
     plan = plan_environment(
         workdir / "manifests",
         "qa-int",
-        PlanOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
+        RunOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
     )
     assert plan.requests == 6  # rateLimits + 3 reads + 2 refused; the probe is not GraphQL
     assert qa_emulator.stats()["status.429"] == 2
@@ -252,7 +253,7 @@ def test_retries_then_gives_up(qa_emulator: EmulatorClient, workdir: Path) -> No
         plan_environment(
             workdir / "manifests",
             "qa-int",
-            PlanOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
+            RunOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
         )
 
 
@@ -266,6 +267,6 @@ def test_dropped_connections_are_retried_for_reads(
     plan = plan_environment(
         workdir / "manifests",
         "qa-int",
-        PlanOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
+        RunOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
     )
     assert len(plan.changes) == 7 and qa_emulator.stats().get("dropped", 0) >= 1

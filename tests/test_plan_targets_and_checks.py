@@ -16,17 +16,15 @@ from centra_setup import REPO, copy_manifests
 from centra_provision.centra.discovery import Capabilities
 from centra_provision.engine.planner import (
     LivePrerequisiteError,
-    PlanOptions,
     check_prerequisites,
     executor_for,
     market_coverage,
-    matches,
     plan_environment,
-    select,
 )
+from centra_provision.engine.session import RunOptions, matches, select
 from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import load_desired_state
-from centra_provision.resources import Resource
+from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.live import LiveState, LiveStore
 
 LOCAL = load_desired_state(REPO / "manifests", "local")
@@ -100,7 +98,7 @@ def _res(name: str, spec: dict[str, Any]) -> Resource:
 
 
 def test_prerequisites_that_exist_pass() -> None:
-    live = LiveState(stores=dict(RETAIL), warehouses={"Main": 1})
+    live = LiveState(lists={"stores": dict(RETAIL), "warehouses": {"Main": 1}})
     check_prerequisites(LOCAL.resources[:0], live)
     check_prerequisites(
         (
@@ -127,7 +125,9 @@ def test_missing_stores_and_warehouses_are_one_sorted_error() -> None:
         _res("m", {"stores": ["Outlet"], "primaryWarehouse": "Main"}),
     )
     with pytest.raises(LivePrerequisiteError) as info:
-        check_prerequisites(resources, LiveState(stores=dict(RETAIL), warehouses={"Main": 1}))
+        check_prerequisites(
+            resources, LiveState(lists={"stores": dict(RETAIL), "warehouses": {"Main": 1}})
+        )
     assert str(info.value) == "; ".join(
         [
             f"{kind}/a: store 'Gone' does not exist in Centra",
@@ -144,17 +144,16 @@ def _countries(n: int, start: int = 0) -> list[str]:
 
 def _live(markets: dict[str, tuple[str, list[str]]], pricelists: dict[str, Any]) -> LiveState:
     return LiveState(
-        markets={n: {"id": 1, "store": s, "countries": c} for n, (s, c) in markets.items()},
-        pricelists=pricelists,
-        currencies={"EUR": {"id": 1, "isBase": False}, "SEK": {"id": 2, "isBase": True}},
+        lists={
+            "markets": {n: {"id": 1, "store": s, "countries": c} for n, (s, c) in markets.items()},
+            "pricelists": pricelists,
+            "currencies": {"EUR": {"id": 1, "isBase": False}, "SEK": {"id": 2, "isBase": True}},
+        }
     )
 
 
 def _pricelist(countries: list[str], status: str = "ACTIVE", currency: str = "SEK") -> Any:
     return {"status": status, "currency": currency, "countries": countries}
-
-
-CATALOGUE = tuple(r for r in LOCAL.resources if r.kind in ("Pricelist", "ShippingOption"))
 
 
 def test_market_coverage_counts_countries_without_an_active_base_pricelist() -> None:
@@ -171,7 +170,7 @@ def test_market_coverage_counts_countries_without_an_active_base_pricelist() -> 
         },
     )
     missing = _countries(12, 2)  # AC..AN: 12, own markets SE and NO excluded
-    assert market_coverage(env, CATALOGUE, live) == (
+    assert market_coverage(env, live) == (
         "warning: store Retail: 12 countries of Global-e markets have no active pricelist in "
         f"the base currency SEK: {', '.join(missing[:10])}, … 12 in all",
         "warning: store Wholesale: 1 countries of Global-e markets have no active pricelist in "
@@ -182,19 +181,19 @@ def test_market_coverage_counts_countries_without_an_active_base_pricelist() -> 
 def test_market_coverage_shows_ten_countries_whole_and_is_quiet_when_covered() -> None:
     env = dataclasses.replace(LOCAL.environment, variables={})
     live = _live({"Global-e": ("Retail", _countries(10))}, {})
-    assert market_coverage(env, CATALOGUE, live) == (
+    assert market_coverage(env, live) == (
         "warning: store Retail: 10 countries of Global-e markets have no active pricelist in "
         f"the base currency SEK: {', '.join(_countries(10))}",
     )
     covered = _live(
         {"Global-e": ("Retail", _countries(10))}, {("Retail", "p"): _pricelist(_countries(10))}
     )
-    assert market_coverage(env, CATALOGUE, covered) == ()
-    # only plans that touch pricelists or shipping options are about prices
-    others = tuple(r for r in LOCAL.resources if r not in CATALOGUE)
-    assert market_coverage(env, others, live) == ()
-    for kind in ("Pricelist", "ShippingOption"):
-        assert market_coverage(env, tuple(r for r in CATALOGUE if r.kind == kind), live) != ()
+    assert market_coverage(env, covered) == ()
+    # only plans that read the pricelists are about prices: the kinds that read them
+    unread = LiveState(lists={k: v for k, v in live.lists.items() if k != "pricelists"})
+    assert market_coverage(env, unread) == ()
+    readers = {k.name for k in KINDS.values() if any(r.field == "pricelists" for r in k.reads)}
+    assert readers == {"Pricelist", "ShippingOption"}
 
 
 def _caps(*mutations: str) -> Capabilities:
@@ -222,7 +221,7 @@ def test_a_plan_says_when_where_and_with_which_ledger(
 ) -> None:
     copy_manifests(tmp_path, monkeypatch)
     plan = plan_environment(
-        Path("manifests"), "local", PlanOptions(targets=("TaxGroup", "*Plugin", "Pricelist"))
+        Path("manifests"), "local", RunOptions(targets=("TaxGroup", "*Plugin", "Pricelist"))
     )
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", plan.created_at)
     assert (plan.environment, plan.manifest_digest) == ("local", LOCAL.digest)

@@ -16,7 +16,8 @@ from centra_provision.centra.client import RetryPolicy
 from centra_provision.centra.retry_after import resume_at
 from centra_provision.emulator.app import Emulator
 from centra_provision.emulator.limits import RETRY_AFTER_FORMS, retry_after_header
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 from centra_provision.errors import CentraUnavailable
 
 NOW = 1_764_245_000.0
@@ -64,7 +65,7 @@ def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClie
 
 
 def _plan(api: EmulatorClient, retry: RetryPolicy | None = None) -> int:
-    options = PlanOptions(url_override=f"{api.base_url}/graphql", retry=retry)
+    options = RunOptions(url_override=f"{api.base_url}/graphql", retry=retry)
     return plan_environment(Path("manifests"), "qa-int", options).requests
 
 

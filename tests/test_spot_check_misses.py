@@ -21,7 +21,8 @@ from centra_provision.centra import ratelimit
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import ClientRateLimiter
 from centra_provision.emulator.app import Emulator
-from centra_provision.engine.planner import PlanOptions, plan_environment
+from centra_provision.engine.planner import plan_environment
+from centra_provision.engine.session import RunOptions
 from centra_provision.errors import ManifestError
 from centra_provision.manifest.desired import load_desired_state
 
@@ -174,7 +175,7 @@ def test_api_executor_needs_the_mutation_in_the_live_schema(older_centra: Emulat
     plan = plan_environment(
         Path("manifests"),
         "qa-int",
-        PlanOptions(
+        RunOptions(
             url_override=f"{older_centra.base_url}/graphql",
             targets=("ShippingOption/GE Express", "Pricelist/Wholesale SEK"),
         ),

@@ -14,7 +14,7 @@ import pytest
 from centra_setup import copy_manifests
 from clikit import run
 
-from centra_provision.engine.planner import load_ledger
+from centra_provision.engine.session import load_ledger
 from centra_provision.manifest.desired import load_desired_state
 from centra_provision.state.ledger import Ledger
 from centra_provision.state.lock import state_lock

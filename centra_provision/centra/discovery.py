@@ -29,35 +29,32 @@ from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.transport import printable
 from centra_provision.errors import CapabilityError
+from centra_provision.resources import API_OPERATIONS, KINDS
+from centra_provision.resources.live import SHARED
 
-# Reference name of the list query for each type the tool reads.
+# Reference name of the list query for each type the tool reads: the client's own (the
+# catalog export's, and the lists every plan shares), then every kind's.
 LIST_QUERIES = {
-    "Store": "stores",
-    "Warehouse": "warehouses",
-    "TaxGroup": "taxGroups",
-    "AttributeType": "attributeTypes",
-    "StorePlugin": "storePlugins",
-    "Market": "markets",
-    "Pricelist": "pricelists",
-    "ShippingOption": "shippingOptions",
+    **{read.type: read.field for read in SHARED},
     "Country": "countries",
-    "Currency": "currencies",
     "Product": "products",
     "Display": "displays",
+    **{read.type: read.field for kind in KINDS.values() for read in kind.reads},
+    "StorePlugin": "storePlugins",
 }
-# Reference name of the mutation for each input type the tool may send.
+# Reference name of the mutation for each input type the tool may send: every kind's API
+# operations (and markets and access tokens, which only discovery reports today).
 MUTATIONS = {
     "MarketCreateInput": "createMarket",
     "MarketUpdateInput": "updateMarket",
-    "PricelistCreateInput": "createPricelist",
-    "PricelistUpdateInput": "updatePricelist",
-    "ShippingOptionCreateInput": "createShippingOption",
-    "ShippingOptionUpdateInput": "updateShippingOption",
     "AccessTokenCreateInput": "createAccessToken",
+    **{op.found_by: op.mutation for op in API_OPERATIONS.values() if op.found_by.endswith("Input")},
 }
 # A mutation that takes no input type is found by the payload type it returns, or else by its
 # documented name (deletePricelist(id: 36), PIM:2204-2208).
-MUTATIONS_BY_PAYLOAD = {"PricelistDeletePayload": "deletePricelist"}
+MUTATIONS_BY_PAYLOAD = {
+    op.found_by: op.mutation for op in API_OPERATIONS.values() if not op.found_by.endswith("Input")
+}
 
 
 @dataclass
@@ -134,7 +131,11 @@ def _unwrap(gql_type: Any) -> tuple[Any, bool]:
 
 
 def schema_hash(introspection: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(introspection, sort_keys=True).encode()).hexdigest()
+    """The live schema together with what the tool looks for in it: a cache of derived
+    names is stale when either changes (a new kind reads a new list)."""
+    looked_for = [LIST_QUERIES, MUTATIONS, MUTATIONS_BY_PAYLOAD]
+    text = json.dumps([introspection, looked_for], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def capabilities_from(introspection: dict[str, Any]) -> Capabilities:

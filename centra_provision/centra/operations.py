@@ -34,17 +34,31 @@ def replace(node: N, **changes: Any) -> N:
     return type(node)(**{**values, **changes})
 
 
+# Where documents live: the client's own, then those the resource kinds send (their lists
+# and mutations, kept beside the kinds).
+FOLDERS = (("centra_provision.centra", "queries"), ("centra_provision.resources", "queries"))
+
+
 @cache
 def load(name: str) -> DocumentNode:
-    """A document from centra/queries/<name>.graphql."""
-    path = resources.files("centra_provision.centra") / "queries" / f"{name}.graphql"
-    return parse(path.read_text(), no_location=True)
+    """A document from centra/queries/<name>.graphql or resources/queries/<name>.graphql."""
+    for package, folder in FOLDERS:
+        path = resources.files(package) / folder / f"{name}.graphql"
+        if path.is_file():
+            return parse(path.read_text(), no_location=True)
+    raise FileNotFoundError(f"no GraphQL document named {name}")
 
 
 def operation(doc: DocumentNode) -> OperationDefinitionNode:
     ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
     assert len(ops) == 1, "one operation per file"
     return ops[0]
+
+
+def name_of(doc: DocumentNode) -> str | None:
+    """The operation's name (what the client sends as `operationName`)."""
+    name = operation(doc).name
+    return name.value if name is not None else None
 
 
 def _with_operation(doc: DocumentNode, op: OperationDefinitionNode) -> DocumentNode:
@@ -110,9 +124,14 @@ def instance(doc: DocumentNode, key: str) -> DocumentNode:
 
 
 def combine(name: str, docs: list[DocumentNode]) -> DocumentNode:
-    """One operation holding every root field and variable of `docs` (all queries)."""
+    """One operation holding every root field and variable of `docs` (all queries); a
+    variable several of them declare (`$limit`, `$page`) is declared once."""
     ops = [operation(d) for d in docs]
     first = ops[0]
+    variables: dict[str, VariableDefinitionNode] = {}
+    for op in ops:
+        for v in op.variable_definitions or ():
+            variables.setdefault(v.variable.name.value, v)
     return DocumentNode(
         definitions=(
             replace(
@@ -121,7 +140,7 @@ def combine(name: str, docs: list[DocumentNode]) -> DocumentNode:
                 selection_set=SelectionSetNode(
                     selections=tuple(s for op in ops for s in op.selection_set.selections)
                 ),
-                variable_definitions=tuple(v for op in ops for v in op.variable_definitions or ()),
+                variable_definitions=tuple(variables.values()),
             ),
         )
     )

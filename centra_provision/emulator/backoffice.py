@@ -52,9 +52,55 @@ def _public_plugin(p: dict[str, Any]) -> dict[str, Any]:
     return {**p, "settings": settings}
 
 
+# The back office's collections (the names its JSON state uses) and their tables.
+TABLES = {
+    "plugins": "plugin",
+    "attributeTypes": "attribute_type",
+    "taxGroups": "tax_group",
+    "taxRules": "tax_rule",
+    "pricelists": "pricelist",
+    "shippingOptions": "shipping_option",
+    "tokens": "token",
+    "stores": "store",
+}
+
+
 class Backoffice:
     def __init__(self, state: CentraState) -> None:
         self.state = state
+
+    # by collection, as the back office's forms are reached by the tool's executor --------
+    def records(self, collection: str) -> list[dict[str, Any]]:
+        """Every record of one collection, as the back office shows it (no secret)."""
+        if collection == "stores":
+            return self.state.all("store")
+        return list(self.snapshot()[collection])
+
+    def save(
+        self, collection: str, body: dict[str, Any], record_id: int | None = None
+    ) -> dict[str, Any]:
+        """Save one form: a new record without `record_id`, an edit with it."""
+        if collection == "plugins":
+            return self.save_plugin(body, record_id)
+        if collection == "attributeTypes":
+            return self.save_attribute_type(body)
+        if collection == "taxGroups":
+            return self.save_tax_group(body, record_id)
+        if collection == "taxRules":
+            rule = {k: v for k, v in body.items() if k != "groupId"}
+            return self.save_tax_rule(rule, body.get("groupId"), record_id)
+        if collection == "pricelists":
+            return self.save_pricelist(body, record_id)
+        if collection == "tokens" and record_id is None:
+            return self.create_token(body)
+        raise BadRequest(f"the back office cannot save {collection}")
+
+    def delete(self, collection: str, record_id: int) -> bool:
+        if collection == "taxGroups":
+            return self.delete_tax_group(record_id)
+        if collection not in TABLES or collection == "stores":
+            raise BadRequest(f"the back office cannot delete {collection}")
+        return self.state.delete(TABLES[collection], record_id)
 
     # plugins --------------------------------------------------------------
     def save_plugin(self, body: dict[str, Any], plugin_id: int | None = None) -> dict[str, Any]:

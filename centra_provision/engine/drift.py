@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from centra_provision.engine.paths import changed_leaves, render
-from centra_provision.engine.planner import PlanOptions, plan_with_live
+from centra_provision.engine.planner import plan_live
+from centra_provision.engine.session import EnvironmentSession, RunOptions, run_session
 from centra_provision.errors import EXIT_CHANGES, EXIT_OK
 from centra_provision.manifest.desired import check_context
 from centra_provision.plans import Action, FieldChange, FieldStatus, Plan, ResourceChange
@@ -167,11 +168,11 @@ def unknown_fields(plan: Plan) -> tuple[str, ...]:
     )
 
 
-def drift_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> DriftReport:
+async def drift_live(session: EnvironmentSession) -> DriftReport:
     """Read live Centra once: the plan gives drift against the manifests, the same live read
     against the ledger's snapshots gives the changes outside them."""
-    plan, live, session = plan_with_live(Path(root), env_name, options)
-    ctx = ObserveContext(live, session.secrets, check_context(session.desired.environment))
+    plan, live = await plan_live(session)
+    ctx = ObserveContext(live, session.secrets, check_context(session.environment))
     by_address = {r.address: r for r in session.resources}
     unmanaged = {}
     for change in plan.changes:
@@ -181,3 +182,7 @@ def drift_environment(root: Path, env_name: str, options: PlanOptions | None = N
             change, observation, session.ledger.snapshot(change.address)
         )
     return drift_from_plan(plan, unmanaged)
+
+
+def drift_environment(root: Path, env_name: str, options: RunOptions | None = None) -> DriftReport:
+    return run_session(root, env_name, options or RunOptions(), drift_live)

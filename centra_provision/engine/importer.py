@@ -5,10 +5,8 @@ shows no change on observed fields."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -16,192 +14,49 @@ from typing import Any
 
 import yaml
 
-from centra_provision.centra.connect import open_centra
-from centra_provision.centra.discovery import discover
-from centra_provision.centra.live import read_everything
-from centra_provision.engine.planner import load_ledger
+from centra_provision.centra.reader import read_everything
+from centra_provision.engine.session import EnvironmentSession, RunOptions, load_ledger, run_session
 from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
 from centra_provision.resources import KINDS, Resource, countries
-from centra_provision.resources.base import ObserveContext, flatten
+from centra_provision.resources.base import ImportedDocument, ObserveContext, flatten
 from centra_provision.resources.live import LiveState
 from centra_provision.source import SourceDocument
 from centra_provision.state.lock import state_lock
 from centra_provision.state.snapshot import record_snapshots
 
 
-@dataclass(frozen=True)
-class ImportedDocument:
-    file: str
-    kind: str
-    name: str
-    spec: dict[str, Any]
-    placeholders: tuple[str, ...] = ()
-
-    @property
-    def address(self) -> str:
-        return f"{self.kind}/{self.name}"
-
-    def text(self) -> str:
-        body = yaml.dump(
-            _plain({"kind": self.kind, "metadata": {"name": self.name}, "spec": self.spec}),
-            Dumper=_ShortDumper,
-            sort_keys=False,
-            allow_unicode=True,
-            width=100,
-            default_flow_style=None,  # lists of scalars on one line: [SE, NO]
-        )
-        if self.placeholders:
-            body += "  # Centra cannot show these; fill them in from the back office:\n"
-            body += "".join(f"  # {p}\n" for p in self.placeholders)
-        return body
-
-
-ORDER_API_PLACEHOLDERS = (
-    "uri: <URI>",
-    "secretKey: {fromEnv: <ENV VAR>}",
-    "markets: all",
-    "debugLogging: <true|false>",
-    "primaryWarehouse: <warehouse>",
-    "stockUpdates: <Physical|...>",
-    "limitShipmentsByWarehouse: <true|false>",
-    "orderStatuses: all",
-    "returnWaitingForPayment: <true|false>",
-    "returnOnHold: <true|false>",
-    "ordersStartingWith: <Oldest|Newest>",
-    "returnInternalComment: <true|false>",
-    "returnOther: <true|false>",
-    "productsReturnCostPrice: <true|false>",
-    "returnUnconfirmedAllocations: <true|false>",
-    "productsTaxForCountry: <...>",
-    "bundlesInShipments: <...>",
-    "bundlesInOrders: <...>",
-    "shipmentWithMissingItems: <...>",
-    "allowedEndpoints: all",
-)
-WEBHOOK_PLACEHOLDERS = (
-    "url: <webhook URL> (derived from the environment when left out)",
-    "version: Integration API",
-    "eventTriggers: {order: <true|false>, ...}",
-)
+def document_text(doc: ImportedDocument) -> str:
+    """One document as YAML: lists of scalars on one line, then the placeholders for what
+    Centra cannot show, commented."""
+    body = yaml.dump(
+        _plain({"kind": doc.kind, "metadata": {"name": doc.name}, "spec": doc.spec}),
+        Dumper=_ShortDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=None,  # lists of scalars on one line: [SE, NO]
+    )
+    if doc.placeholders:
+        body += "  # Centra cannot show these; fill them in from the back office:\n"
+        body += "".join(f"  # {p}\n" for p in doc.placeholders)
+    return body
 
 
 # The kinds import reads from Centra; the others (the token) Centra cannot show at all.
-IMPORTED_KINDS = frozenset(
-    {"OrderApiPlugin", "WebhookPlugin", "AttributeType", "TaxGroup", "Pricelist", "ShippingOption"}
-)
-
-
-def _unique(names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """metadata.name per (store, name): the plugin name, with the store when it repeats."""
-    pairs = list(names)
-    counts: dict[str, int] = {}
-    for _, name in pairs:
-        counts[name] = counts.get(name, 0) + 1
-    return {(s, n): n if counts[n] == 1 else f"{n} ({s})" for s, n in pairs}
+IMPORTED_KINDS = frozenset(name for name, kind in KINDS.items() if kind.adopt is not None)
 
 
 def documents(live: LiveState) -> list[ImportedDocument]:
-    docs: list[ImportedDocument] = []
-    plugins = [
-        (store, kind, p) for (store, kind), rows in sorted(live.plugins.items()) for p in rows
-    ]
-    names = _unique((store, p["name"]) for store, _, p in plugins)
-    for store, kind, p in plugins:
-        meta = names[(store, p["name"])]
-        spec: dict[str, Any] = {"store": store, "status": p["status"]}
-        if meta != p["name"]:
-            spec["pluginName"] = p["name"]
-        if kind == "orderApi":
-            docs.append(
-                ImportedDocument(
-                    "plugins.yaml", "OrderApiPlugin", meta, spec, ORDER_API_PLACEHOLDERS
-                )
-            )
-        else:
-            docs.append(
-                ImportedDocument("plugins.yaml", "WebhookPlugin", meta, spec, WEBHOOK_PLACEHOLDERS)
-            )
-    for name, a in sorted(live.attribute_types.items()):
-        spec = {
-            "desc": a["description"],
-            "elements": {k: {"desc": d} for k, d in a["elements"].items()},
-        }
-        docs.append(
-            ImportedDocument(
-                "attribute-types.yaml",
-                "AttributeType",
-                name,
-                spec,
-                (
-                    "readonly: <true|false>",
-                    "group: <order|customer|voucher|...>",
-                    "elements.<key>.type: <input|textarea|boolean|...> for each element",
-                ),
-            )
-        )
-    for name, g in sorted(live.tax_groups.items()):
-        rules = [
-            {
-                "name": r,
-                "displayName": v["displayName"],
-                "code": v["code"],
-                "countries": countries.compact(v["countries"]),
-                "rate": v["rate"],
-                "applyTaxToShipping": v["applyTaxToShipping"],
-                "applyTaxToHandling": v["applyTaxToHandling"],
-            }
-            for r, v in sorted(g["rules"].items())
-        ]
-        spec = {"status": g["status"], "defaultInStores": g["defaultInStores"], "rules": rules}
-        docs.append(
-            ImportedDocument(
-                "tax-groups.yaml",
-                "TaxGroup",
-                name,
-                spec,
-                (
-                    "rules[*].applyTaxPer: Ship-to country",
-                    "rules[*].includeTax: <...>",
-                    "rules[*].includeShippingCostInOrderTotal: <true|false>",
-                ),
-            )
-        )
-    for (store, name), p in sorted(live.pricelists.items()):
-        spec = {
-            "store": store,
-            "status": p["status"],
-            "currency": p["currency"],
-            "countries": countries.compact(p["countries"]),
-        }
-        if p["defaultShippingOption"]:
-            spec["defaultShippingOption"] = p["defaultShippingOption"]
-        docs.append(
-            ImportedDocument("pricelists.yaml", "Pricelist", name, spec, ("comment: <...>",))
-        )
-    for name in sorted(live.shipping_options):
-        found = live.shipping_checks.get(name, {})
-        spec = {
-            "status": found.get("value:status"),
-            "uri": live.shipping_uris.get(name),
-            "currency": found.get("value:currency"),
-            "storeType": found.get("value:storeType"),
-            "stores": sorted(s for s, inside in found.get("stores", {}).items() if inside),
-            "markets": sorted(m for m, inside in found.get("markets", {}).items() if inside),
-        }
-        docs.append(
-            ImportedDocument(
-                "shipping-options.yaml",
-                "ShippingOption",
-                name,
-                {k: v for k, v in spec.items() if v is not None},
-                (
-                    "isPickupPoint: <true|false>",
-                    "comment: <...>",
-                ),
-            )
-        )
-    return docs
+    """Every kind's documents for what Centra has, file by file in the kinds' order, and
+    within a file grouped by store (a store's plugins together)."""
+    docs = [doc for kind in KINDS.values() if kind.adopt for doc in kind.adopt(live)]
+    files = list(dict.fromkeys(doc.file for doc in docs))
+    kinds = list(KINDS)
+    return sorted(
+        docs,
+        key=lambda d: (files.index(d.file), str(d.spec.get("store", "")), kinds.index(d.kind)),
+    )
 
 
 def _snapshot_imported(
@@ -283,14 +138,14 @@ def import_environment(
             f"{folder} already holds manifests ({names}); nothing was written. Pass --force "
             "to replace them, or choose another --output"
         )
-    repo_root = root.resolve().parent
-
-    async def run() -> LiveState:
-        async with open_centra(env, repo_root, url_override) as conn:
-            caps = await discover(conn.client, repo_root / ".provision" / "cache")
-            return await read_everything(conn.client, caps)
-
-    live = asyncio.run(run())
+    live = run_session(
+        root,
+        env_name,
+        RunOptions(url_override),
+        _read_everything,
+        with_state=False,
+        desired=desired,
+    )
     base = _base_specs(root, env_name, env.doc.data)
     docs = _named_as_base(documents(live), base)
     written, same = [], []
@@ -323,6 +178,10 @@ def import_environment(
     )
 
 
+async def _read_everything(session: EnvironmentSession) -> LiveState:
+    return await read_everything(session.conn.client, await session.capabilities())
+
+
 def _named_as_base(
     docs: list[ImportedDocument], base: dict[tuple[str, str], dict[str, Any]]
 ) -> list[ImportedDocument]:
@@ -346,7 +205,7 @@ def _write(folder: Path, env_doc: dict[str, Any], written: list[ImportedDocument
     (folder / "environment.yaml").write_text(_dump(env_doc))
     by_file: dict[str, list[str]] = {}
     for doc in written:
-        by_file.setdefault(doc.file, []).append(doc.text())
+        by_file.setdefault(doc.file, []).append(document_text(doc))
     for file, texts in by_file.items():
         (folder / file).write_text("---\n".join(texts))
 

@@ -5,106 +5,63 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import fnmatch
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from centra_provision.centra.client import RequestCount, RetryPolicy
-from centra_provision.centra.connect import Connection, endpoint, open_centra
-from centra_provision.centra.discovery import Capabilities, discover
-from centra_provision.centra.live import read_live
+from centra_provision.centra.client import RequestCount
+from centra_provision.centra.discovery import Capabilities
+from centra_provision.centra.reader import read_live
 from centra_provision.engine.diff import resource_change
-from centra_provision.engine.secret_refs import resolve_secrets
-from centra_provision.errors import ProvisionError, UsageError
-from centra_provision.manifest import secrets
-from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
+from centra_provision.engine.session import EnvironmentSession, RunOptions, run_session
+from centra_provision.errors import ProvisionError
+from centra_provision.manifest.desired import DesiredState, check_context
 from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.plans import Action, ExecutorKind, LedgerIdentity, Plan, ResourceChange
-from centra_provision.resources import KINDS, Resource, integration_token
-from centra_provision.resources.base import ObserveContext
+from centra_provision.resources import API_OPERATIONS, KINDS, Resource
+from centra_provision.resources.base import NoteContext, ObserveContext
 from centra_provision.resources.live import LiveState
-from centra_provision.resources.order_api_plugin import probe_notes
 from centra_provision.state.ledger import Ledger
-
-# What Centra's API can write, by (kind, action): the mutation (reference name) it takes.
-# Pricelist updates and deletes are missing on purpose: the reference does not transcribe
-# PricelistUpdatePayload or PricelistDeletePayload, so no valid document can ask for their
-# userErrors; they stay guided until it does.
-API_MUTATIONS: dict[tuple[str, Action], str] = {
-    ("Pricelist", Action.CREATE): "createPricelist",
-    ("Pricelist", Action.UPDATE): "updatePricelist",  # PIM:2135-2150
-    ("Pricelist", Action.DELETE): "deletePricelist",  # PIM:2204-2208
-    ("ShippingOption", Action.CREATE): "createShippingOption",
-    ("ShippingOption", Action.UPDATE): "updateShippingOption",
-}
 
 
 class LivePrerequisiteError(ProvisionError):
     """Something the manifests assume exists in Centra (a store, a warehouse) does not."""
 
 
-@dataclass(frozen=True)
-class PlanOptions:
-    url_override: str | None = None
-    targets: tuple[str, ...] = ()
-    retry: RetryPolicy | None = None
-
-
-def matches(address: str, target: str) -> bool:
-    """`--target` names a resource (`TaxGroup/GE Local VAT`), a kind (`TaxGroup`), or a glob
-    over addresses (`AttributeType/ge_*`, `*Plugin/*`)."""
-    if "/" not in target:
-        return fnmatch.fnmatchcase(address.split("/", 1)[0], target)
-    return fnmatch.fnmatchcase(address, target)
-
-
-def select(resources: tuple[Resource, ...], targets: tuple[str, ...]) -> tuple[Resource, ...]:
-    """Resources named by `--target` (all when none given); a target that names nothing is
-    an error listing what there is."""
-    if not targets:
-        return resources
-    unknown = [t for t in targets if not any(matches(r.address, t) for r in resources)]
-    if unknown:
-        known = ", ".join(sorted({r.address for r in resources}))
-        raise UsageError(f"unknown target {', '.join(unknown)} (known: {known})")
-    return tuple(r for r in resources if any(matches(r.address, t) for t in targets))
-
-
 def executor_for(
     kind: str, action: Action, caps: Capabilities, environment_executor: ExecutorKind
 ) -> ExecutorKind:
-    """API where the live schema has the mutation for this change, else the environment's."""
-    needed = API_MUTATIONS.get((kind, action))
-    if needed and caps.has_mutation(needed):
+    """API where the kind has an API operation for this change and the live schema has its
+    mutation, else the environment's executor."""
+    operation = API_OPERATIONS.get((kind, action))
+    if operation is not None and caps.has_mutation(operation.mutation):
         return ExecutorKind.API
     return environment_executor
 
 
-def token_expiry(resources: tuple[Resource, ...], ledger: Ledger) -> list[str]:
-    """Integration tokens expire (AUTH:14): warn 14 days before the expiry the ledger
-    recorded when the token was made (the same expiry the manifest still asks for)."""
-    notes = []
+def kind_notes(resources: tuple[Resource, ...], live: LiveState, ledger: Ledger) -> list[str]:
+    """What each kind says beside its changes (the Order API probe's answer, a token about
+    to expire), in plan order."""
+
+    def recorded_at(address: str, path: str, value: Any) -> str | None:
+        record = ledger.record(address, path)
+        return record.get("at") if record and ledger.matches(record, value) else None
+
+    ctx = NoteContext(live, recorded_at)
+    notes: list[str] = []
     for res in resources:
-        if res.kind != "IntegrationToken" or res.state != "present":
-            continue
-        record = ledger.record(res.address, "expiry")
-        if record and ledger.matches(record, integration_token.expiry_of(res)):
-            note = integration_token.expiry_note(res, record.get("at"))
-            if note:
-                notes.append(note)
+        kind_note = KINDS[res.kind].notes
+        if kind_note is not None:
+            notes += kind_note(res, ctx)
     return notes
 
 
-def market_coverage(
-    env: EnvironmentConfig, resources: tuple[Resource, ...], live: LiveState
-) -> tuple[str, ...]:
+def market_coverage(env: EnvironmentConfig, live: LiveState) -> tuple[str, ...]:
     """Guide, "Calculating Prices": every country a Global-e market serves needs an active
-    pricelist in the base currency (checked on live data, per store)."""
-    if not any(r.kind in ("Pricelist", "ShippingOption") for r in resources):
+    pricelist in the base currency (checked on live data, per store, whenever the plan
+    read the pricelists)."""
+    if not live.was_read("pricelists"):
         return ()
     base = live.base_currency
     own = {str(c).upper() for c in env.variables.get("ownMarkets", []) or []}
@@ -115,7 +72,7 @@ def market_coverage(
         } - own
         covered = {
             c
-            for (s, _), p in live.pricelists.items()
+            for (s, _), p in live.entries("pricelists").items()
             if s == store and p["status"] == "ACTIVE" and p["currency"] == base
             for c in p["countries"]
         }
@@ -162,7 +119,8 @@ def build_plan(
     env = desired.environment
     ctx = ObserveContext(live, resolved, check_context(env))
     changes: list[ResourceChange] = []
-    for res in sorted(resources, key=lambda r: (KINDS[r.kind].order, r.name, r.identity)):
+    ordered = tuple(sorted(resources, key=lambda r: (KINDS[r.kind].order, r.name, r.identity)))
+    for res in ordered:
         observation = KINDS[res.kind].observe(res, ctx)
         change = resource_change(res, observation, ledger, env.executor)
         executor = executor_for(res.kind, change.action, caps, env.executor)
@@ -176,103 +134,37 @@ def build_plan(
         discovered=tuple(caps.report()),
         requests=count.sent,
         other_requests=count.other,
-        notes=(
-            *market_coverage(env, resources, live),
-            *probe_notes(resources, live),
-            *token_expiry(resources, ledger),
-        ),
+        notes=(*market_coverage(env, live), *kind_notes(ordered, live, ledger)),
         centra_url_source=source,
         ledger=LedgerIdentity(ledger.location, ledger.ledger_id, ledger.serial),
     )
 
 
-@dataclass
-class PlanSession:
-    """Everything one run needs to plan (again and again, for apply and --wait) against one
-    open connection: desired state, selected resources, ledger, resolved secrets."""
-
-    desired: DesiredState
-    resources: tuple[Resource, ...]
-    ledger: Ledger
-    secrets: dict[tuple[str, str], secrets.SecretValue]
-    repo_root: Path
-    conn: Connection
-    caps: Capabilities | None = None
-
-    async def plan(self) -> tuple[Plan, LiveState]:
-        if self.caps is None:
-            self.caps = await discover(self.conn.client, self.repo_root / ".provision" / "cache")
-        live = await read_live(self.conn.client, self.caps, self.resources, self.secrets)
-        check_prerequisites(self.resources, live)
-        plan = build_plan(
-            self.desired,
-            self.resources,
-            live,
-            self.caps,
-            self.ledger,
-            self.secrets,
-            self.conn.shown_url,
-            self.conn.client.count,
-            self.conn.url_source,
-        )
-        return plan, live
-
-
-def centra_binding(env: EnvironmentConfig, url_override: str | None = None) -> str:
-    """The Centra a ledger is bound to: the URL this run talks to, or the embedded
-    emulator's state file."""
-    url, _ = endpoint(env, url_override)
-    return url if url is not None else f"embedded:{env.embedded_state}"
-
-
-def load_ledger(env: EnvironmentConfig, url_override: str | None = None) -> Ledger:
-    return Ledger.load(env.ledger_location, env.name, centra_binding(env, url_override))
-
-
-def prepare(
-    root: Path, env_name: str, targets: tuple[str, ...] = (), url_override: str | None = None
-) -> tuple[DesiredState, tuple[Resource, ...], Ledger, dict[tuple[str, str], secrets.SecretValue]]:
-    desired = load_desired_state(root, env_name)
-    resources = select(desired.resources, targets)
-    ledger = load_ledger(desired.environment, url_override)
-    return desired, resources, ledger, resolve_secrets(resources, root.resolve().parent)
-
-
-def plan_environment(root: Path, env_name: str, options: PlanOptions | None = None) -> Plan:
-    """Load the manifests, read live Centra, diff, and return the plan."""
-    return plan_with_live(root, env_name, options)[0]
-
-
-def plan_with_live(
-    root: Path, env_name: str, options: PlanOptions | None = None
-) -> tuple[Plan, LiveState, PlanSession]:
-    """The plan, the live state it was made from and its session (drift compares the live
-    state with the ledger's snapshots too)."""
-    options = options or PlanOptions()
-    desired, resources, ledger, resolved = prepare(
-        root, env_name, options.targets, options.url_override
+async def plan_live(session: EnvironmentSession) -> tuple[Plan, LiveState]:
+    """Read live Centra for the session's resources and plan; apply and `--wait` call this
+    again after every change and at every look."""
+    caps = await session.capabilities()
+    client = session.conn.client
+    live = await read_live(client, caps, session.resources, session.secrets)
+    check_prerequisites(session.resources, live)
+    plan = build_plan(
+        session.desired,
+        session.resources,
+        live,
+        caps,
+        session.ledger,
+        session.secrets,
+        session.conn.shown_url,
+        client.count,
+        session.conn.url_source,
     )
-    repo_root = root.resolve().parent
-
-    async def run() -> tuple[Plan, LiveState, PlanSession]:
-        async with open_centra(
-            desired.environment, repo_root, options.url_override, options.retry
-        ) as conn:
-            session = PlanSession(desired, resources, ledger, resolved, repo_root, conn)
-            plan, live = await session.plan()
-            return plan, live, session
-
-    return asyncio.run(run())
+    return plan, live
 
 
-def reveal_secret(root: Path, env_name: str, name: str) -> str:
-    """The value of one referenced secret, found by field path, env var name or file path."""
-    desired = load_desired_state(root, env_name)
-    resolved = resolve_secrets(desired.resources, root.resolve().parent)
-    for (_, path), value in resolved.items():
-        if name in (path, value.source.split(" ")[-1]):
-            if value.value is None:
-                raise UsageError(f"secret {name} is unavailable: {value.problem}")
-            return value.value
-    known = sorted({v.source.split(" ")[-1] for v in resolved.values()})
-    raise UsageError(f"no secret named {name} in {env_name} (known: {', '.join(known)})")
+async def _plan_only(session: EnvironmentSession) -> Plan:
+    return (await plan_live(session))[0]
+
+
+def plan_environment(root: Path, env_name: str, options: RunOptions | None = None) -> Plan:
+    """Load the manifests, read live Centra, diff, and return the plan."""
+    return run_session(root, env_name, options or RunOptions(), _plan_only)

@@ -5,11 +5,25 @@ resource Centra cannot show at all needs `provision attest`."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from centra_provision.plans import Action, FieldStatus, ResourceChange
+from centra_provision.engine.planner import plan_live
+from centra_provision.engine.record import record_applied
+from centra_provision.engine.session import EnvironmentSession
+from centra_provision.plans import (
+    Action,
+    ExecutorKind,
+    FieldStatus,
+    Outcome,
+    ResourceChange,
+    StepOutcome,
+)
+from centra_provision.resources.live import LiveState
+from centra_provision.state.journal import Journal
 
 WAITING, VERIFIED, ATTEST = "waiting", "verified", "attest"
 
@@ -69,3 +83,98 @@ class WaitWatcher(Protocol):
     """A display of --wait: told the rows after every look at Centra."""
 
     def update(self, rows: list[WaitRow]) -> None: ...
+
+
+def _converged(change: ResourceChange) -> bool:
+    """Done by hand as far as Centra can tell: it exists and every field it shows matches."""
+    observed = [f for f in change.fields if f.observed]
+    return (
+        bool(observed)
+        and change.action != Action.CREATE
+        and all(f.status == FieldStatus.UNCHANGED for f in observed)
+    )
+
+
+@dataclass
+class GuidedWait:
+    """One `--wait`: the guided outcomes it may turn to done, and what it verified so far."""
+
+    session: EnvironmentSession
+    outcomes: list[StepOutcome]
+    journal: Journal
+    verified: dict[str, WaitRow]
+
+    def look(self, changes: dict[str, ResourceChange], live: LiveState) -> list[WaitRow]:
+        """One look at live Centra: record every guided resource that converged; a row for
+        each guided resource, as it stands."""
+        rows = []
+        for i, outcome in enumerate(self.outcomes):
+            if outcome.executor != ExecutorKind.GUIDED:
+                continue
+            change = changes.get(outcome.address)
+            if outcome.outcome == Outcome.PENDING and change is not None:
+                rows.append(self._pending(i, change, live))
+            elif outcome.outcome in (Outcome.PENDING, Outcome.DONE) and (
+                outcome.address in self.verified
+            ):
+                rows.append(self.verified[outcome.address])
+        return rows
+
+    def _pending(self, i: int, change: ResourceChange, live: LiveState) -> WaitRow:
+        outcome = self.outcomes[i]
+        if not _converged(change):
+            return wait_row(outcome.address, change, WAITING)
+        res = next(r for r in self.session.resources if r.address == outcome.address)
+        record_applied(self.session, change, res, "wait", live)
+        self.session.ledger.save()
+        self.journal.write(
+            address=outcome.address,
+            action=outcome.action,
+            executor=ExecutorKind.GUIDED,
+            phase="verified",
+        )
+        row = wait_row(outcome.address, change, VERIFIED)
+        self.verified[outcome.address] = row
+        self.outcomes[i] = StepOutcome(
+            outcome.address,
+            outcome.action,
+            ExecutorKind.GUIDED,
+            Outcome.DONE,
+            row.describe(),
+            verified=row.observed,
+            attested=row.write_only,
+        )
+        return row
+
+    def still_waiting(self, changes: dict[str, ResourceChange]) -> bool:
+        """Whether any pending resource can still be seen done (Centra shows some field)."""
+        return any(
+            o.outcome == Outcome.PENDING
+            for o in self.outcomes
+            if o.address in changes and any(f.observed for f in changes[o.address].fields)
+        )
+
+
+async def wait_for_guided(
+    session: EnvironmentSession,
+    outcomes: list[StepOutcome],
+    journal: Journal,
+    seconds: float,
+    poll_seconds: float,
+    watcher: WaitWatcher | None = None,
+) -> None:
+    """Poll live Centra until every observed field of the guided changes converged; record
+    those resources in the ledger as they do. Resources Centra cannot show at all (tokens)
+    stay pending: only `provision attest` may vouch for them. The watcher, if any, hears
+    how every guided resource stands after each look."""
+    deadline = time.monotonic() + seconds
+    wait = GuidedWait(session, outcomes, journal, {})
+    while True:
+        plan, live = await plan_live(session)
+        changes = {c.address: c for c in plan.changes}
+        rows = wait.look(changes, live)
+        if watcher is not None:
+            watcher.update(rows)
+        if not wait.still_waiting(changes) or time.monotonic() >= deadline:
+            return
+        await asyncio.sleep(min(poll_seconds, max(0.0, deadline - time.monotonic())))

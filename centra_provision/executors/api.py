@@ -25,7 +25,7 @@ from centra_provision.plans import (
     ResourceChange,
     StepOutcome,
 )
-from centra_provision.resources import Resource, pricelist, shipping_option
+from centra_provision.resources import API_OPERATIONS, Resource
 from centra_provision.resources.live import LiveState
 
 Reread = Callable[[], Awaitable[tuple[Plan, LiveState]]]
@@ -33,44 +33,13 @@ Reread = Callable[[], Awaitable[tuple[Plan, LiveState]]]
 
 def mutation_for(
     change: ResourceChange, res: Resource, live: LiveState
-) -> tuple[str, str, dict[str, Any]]:
-    """(file name, operation name, variables) for one change."""
-    if res.kind == "Pricelist" and change.action == Action.CREATE:
-        return "create_pricelist", "CreatePricelist", {"input": pricelist.create_input(res, live)}
-    if res.kind == "Pricelist" and change.action == Action.UPDATE:
-        changed = {f.path for f in change.changed_fields}
-        return (
-            "update_pricelist",
-            "UpdatePricelist",
-            {
-                "id": _pricelist_id(res, live),
-                "input": pricelist.update_input(res, live, changed),
-            },
-        )
-    if res.kind == "Pricelist" and change.action == Action.DELETE:
-        return "delete_pricelist", "DeletePricelist", {"id": _pricelist_id(res, live)}
-    if res.kind == "ShippingOption" and change.action == Action.CREATE:
-        return (
-            "create_shipping_option",
-            "CreateShippingOption",
-            {"input": shipping_option.create_input(res, live)},
-        )
-    if res.kind == "ShippingOption" and change.action == Action.UPDATE:
-        changed = {f.path for f in change.changed_fields}
-        return (
-            "update_shipping_option",
-            "UpdateShippingOption",
-            {
-                "id": live.shipping_options[res.name],
-                "input": shipping_option.update_input(res, live, changed),
-            },
-        )
-    raise KeyError(f"no API mutation for {change.action} {res.kind}")
-
-
-def _pricelist_id(res: Resource, live: LiveState) -> int:
-    store, name = res.identity
-    return int(live.pricelists[(store, name)]["id"])
+) -> tuple[str, dict[str, Any]]:
+    """(document name, variables) for one change, from the one table of API operations."""
+    operation = API_OPERATIONS.get((res.kind, change.action))
+    if operation is None:
+        raise KeyError(f"no API mutation for {change.action} {res.kind}")
+    changed = frozenset(f.path for f in change.changed_fields)
+    return operation.document, operation.variables(res, live, changed)
 
 
 def render_path(path: Any) -> str:
@@ -98,6 +67,10 @@ def _problems(data: dict[str, Any], key: str) -> list[str]:
 
 
 class ApiExecutor:
+    kind = ExecutorKind.API
+    changes_centra = True
+    rereads = True
+
     def __init__(self, client: CentraClient, caps: Capabilities, reread: Reread) -> None:
         self.client = client
         self.caps = caps
@@ -106,10 +79,13 @@ class ApiExecutor:
     async def run(self, change: ResourceChange, res: Resource, live: LiveState) -> StepOutcome:
         for attempt in (1, 2):
             try:
-                name, op, variables = mutation_for(change, res, live)
+                name, variables = mutation_for(change, res, live)
                 doc = self.caps.prepare(operations.load(name))
                 data = await self.client.execute(
-                    operations.text(doc), variables, operation_name=op, is_mutation=True
+                    operations.text(doc),
+                    variables,
+                    operation_name=operations.name_of(doc),
+                    is_mutation=True,
                 )
             except OutcomeUnknown as exc:
                 plan, live = await self.reread()

@@ -7,7 +7,7 @@ write-only settings), not as an update step. In PROD, attribute types are deploy
 Centra on request: all of them go into one message, not one per type.
 
 A step's lines are plain text; a line "```json" opens a block to paste verbatim, closed by
-"```" (fenced in Markdown, indented on a terminal).
+"```" (fenced in Markdown, indented on a terminal: render/runbook.py prints them).
 """
 
 from __future__ import annotations
@@ -15,11 +15,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from centra_provision.plans import Action, FieldStatus, ResourceChange
+from centra_provision.plans import (
+    Action,
+    ExecutorKind,
+    FieldStatus,
+    Outcome,
+    ResourceChange,
+    StepOutcome,
+)
 from centra_provision.resources import KINDS, Resource
-from centra_provision.resources.steps import StepContext
+from centra_provision.resources.live import LiveState
+from centra_provision.resources.steps import FENCE, StepContext
 
-FENCE = "```"
 REQUEST_VERBS = {"create": "Add", "update": "Update", "delete": "Remove"}
 
 
@@ -93,7 +100,8 @@ class Runbook:
                 lines.append(f"{i}. {req.verb} `{req.name}`.")
             else:
                 lines.append(f"{i}. {req.verb} `{req.name}` with this definition:")
-                lines += _pretty(req.definition)
+                pretty = json.dumps(json.loads(req.definition), indent=2, ensure_ascii=False)
+                lines += pretty.splitlines()
         lines.append(FENCE)
         return RunbookStep(
             "AttributeType/" + ",".join(names),
@@ -101,69 +109,41 @@ class Runbook:
             tuple(lines),
         )
 
-    def _intro(self) -> str:
-        return (
-            f"Global-e {self.globale_env}, merchant {self.merchant_id}. Follow each step "
-            "in Centra's back office, then run "
-            f"`provision apply -e {self.environment} --wait 600` (or `provision attest "
-            f"-e {self.environment} KIND/NAME` for what Centra cannot show)."
-        )
-
-    def markdown(self) -> str:
-        out = [f"# Runbook: Centra `{self.centra_domain}` ({self.environment})", ""]
-        out += [self._intro(), ""]
-        if self.done:
-            out += ["## Already done", ""]
-            out += [f"- [x] `{s.address}`: {' '.join(s.lines)}" for s in self.done]
-            out.append("")
-        for i, step in enumerate(self.todo, 1):
-            out += [f"## {i}. {_title(step)}", ""]
-            out += _markdown_lines(step.lines)
-            out.append("")
-        if not self.todo:
-            out += ["Nothing left to do in the back office.", ""]
-        return "\n".join(out)
-
-    def text(self) -> str:
-        out = []
-        for i, step in enumerate(self.todo, 1):
-            out.append(f"{i}. {_title(step).replace('`', '')}")
-            out += [f"     {line}" for line in step.lines if not line.startswith(FENCE)]
-        if self.done:
-            out.append("Already done:")
-            out += [f"  ✓ {s.address}: {' '.join(s.lines)}" for s in self.done]
-        return "\n".join(out)
-
-
-def _title(step: RunbookStep) -> str:
-    if step.action == "request":
-        names = step.address.split("/", 1)[1].replace(",", ", ")
-        return f"Ask Centra to deploy the attribute types {names}"
-    return f"{step.action.capitalize()} `{step.address}`"
-
-
-def _pretty(definition: str) -> list[str]:
-    return json.dumps(json.loads(definition), indent=2, ensure_ascii=False).splitlines()
-
-
-def _markdown_lines(lines: tuple[str, ...]) -> list[str]:
-    """Each instruction a checkbox; a pasted block fenced under the item before it."""
-    out: list[str] = []
-    in_block = False
-    for line in lines:
-        if line.startswith(FENCE):
-            in_block = not in_block if line == FENCE else True
-            out.append(f"  {line}")
-        elif in_block:
-            out.append(f"  {line}" if line else "")
-        else:
-            out.append(f"- [ ] {line}")
-    return out
-
 
 class GuidedExecutor:
+    """Hands each change to a person as a runbook step; the step is pending until `apply
+    --wait` sees it done in Centra or `attest` vouches for it."""
+
+    kind = ExecutorKind.GUIDED
+    changes_centra = False
+    rereads = False
+
     def __init__(self, ctx: StepContext) -> None:
         self.ctx = ctx
+        self.steps: list[RunbookStep] = []
+
+    async def run(self, change: ResourceChange, res: Resource, live: LiveState) -> StepOutcome:
+        missing = [f.unresolved for f in change.fields if f.unresolved]
+        if missing:
+            why = "; ".join(missing)
+            return StepOutcome(
+                change.address,
+                change.action,
+                self.kind,
+                Outcome.FAILED,
+                f"refused: the step needs a secret that is unknown ({why})",
+            )
+        self.steps.append(self.step(change, res))
+        return StepOutcome(change.address, change.action, self.kind, Outcome.PENDING)
+
+    def runbook(self) -> Runbook | None:
+        """The runbook of every step handed out in this run (None when there is none)."""
+        if not self.steps:
+            return None
+        c = self.ctx
+        return Runbook(
+            c.environment, c.globale_env, c.merchant_id, c.centra_domain, tuple(self.steps)
+        )
 
     def step(self, change: ResourceChange, res: Resource) -> RunbookStep:
         if _matches_by_hand(change):
@@ -185,10 +165,7 @@ class GuidedExecutor:
             definition = None if change.action == Action.DELETE else definition_json(res.spec)
             request = CentraRequest(REQUEST_VERBS[change.action], res.name, definition)
             return RunbookStep(res.address, change.action, (), request=request)
-        paths = [
-            f.path
-            for f in (change.fields if change.action == Action.CREATE else change.changed_fields)
-        ]
+        paths = [f.path for f in change.shown_fields]
         write = KINDS[res.kind].steps
         lines = (
             write(res, change.action, paths, self.ctx)

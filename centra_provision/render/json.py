@@ -12,6 +12,7 @@ import click
 
 from centra_provision.errors import ManifestError, ProvisionError
 from centra_provision.plans import planfile
+from centra_provision.render.runbook import runbook_markdown
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
@@ -78,7 +79,7 @@ class JsonConsole:
                 "environment": result.final.environment,
                 "outcomes": [asdict(o) for o in result.outcomes],
                 "refused": list(result.refused),
-                "runbook": result.runbook.markdown() if result.runbook else None,
+                "runbook": runbook_markdown(result.runbook) if result.runbook else None,
                 "converged": not result.final.has_changes,
                 "remaining": [c.address for c in result.final.pending],
                 "exitCode": result.exit_code,

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING
 import click
 
 from centra_provision.errors import ManifestError, ProvisionError
+from centra_provision.plans import Action
 from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note, value
+from centra_provision.render.runbook import runbook_markdown
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
     from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.root import EnvironmentSummary
-    from centra_provision.plans import Action, Plan
+    from centra_provision.plans import Plan
 
 
 def _cell(text: object) -> str:
@@ -81,7 +83,7 @@ class MarkdownConsole:
         for o in result.outcomes:
             click.echo(f"| {o.outcome} | `{_cell(o.address)}` | {o.action} | {o.executor} |")
         if result.runbook is not None:
-            click.echo("\n" + result.runbook.markdown())
+            click.echo("\n" + runbook_markdown(result.runbook))
 
     def drift(self, report: DriftReport) -> None:
         click.echo(drift_markdown(report), nl=False)

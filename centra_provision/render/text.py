@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from centra_provision.errors import ManifestError, ProvisionError
+from centra_provision.plans import Action, Outcome
 from centra_provision.render.plan_text import (
     SYMBOL,
     describe,
@@ -23,13 +24,14 @@ from centra_provision.render.plan_text import (
     note,
     value,
 )
+from centra_provision.render.runbook import runbook_text
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftItem, DriftReport
     from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.root import EnvironmentSummary
-    from centra_provision.plans import Action, Outcome, Plan
+    from centra_provision.plans import Plan
 
 COLOUR = {"create": "green", "update": "yellow", "delete": "red", "no-op": None}
 
@@ -141,7 +143,7 @@ class TextConsole:
             o.outcome == Outcome.PENDING for o in result.outcomes
         ):
             lines += ["", st("Guided steps for Centra's back office:", bold=True)]
-            lines.append(result.runbook.text())
+            lines.append(runbook_text(result.runbook))
         lines += ["", st(result.summary_line(), bold=True)]
         evidence = result.evidence_line()
         if evidence:

@@ -14,17 +14,36 @@ from typing import Any
 from centra_provision.errors import Diagnostic
 from centra_provision.plans import Action
 from centra_provision.resources.base import (
+    BackOfficeContext,
     CheckContext,
     FieldState,
+    ImportedDocument,
     Observation,
     ObserveContext,
     Resource,
     ResourceKind,
     by_name,
 )
+from centra_provision.resources.live import LiveList, LiveState, Rows
 from centra_provision.resources.steps import StepContext
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _parse(rows: Rows) -> dict[str, dict[str, Any]]:
+    return {
+        a["name"]: {
+            "description": a["description"],
+            "elements": {e["key"]: e["description"] for e in a["elements"]},
+        }
+        for a in rows
+    }
+
+
+# Centra does not page attribute types.
+ATTRIBUTE_TYPES = LiveList(
+    "attributeTypes", "AttributeType", "read_attribute_types", _parse, paged=False
+)
 
 
 def check_name(res: Resource, _ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -51,7 +70,7 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     """Centra shows the description and each element's key and description; the element
     types, the group and the readonly flag are write-only. The definition is pasted whole,
     so an element Centra has that the manifest lacks is a change too."""
-    entry = ctx.live.attribute_types.get(res.name)
+    entry = ctx.live.entries(ATTRIBUTE_TYPES.field).get(res.name)
     live_elements: dict[str, str] = entry["elements"] if entry else {}
     fields = [
         FieldState("desc", res.spec["desc"], True, entry["description"] if entry else None),
@@ -94,6 +113,34 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
     ]
 
 
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    existing = ctx.find("attributeTypes", name=res.name)
+    if action == Action.DELETE:
+        if existing is not None:
+            ctx.office.delete("attributeTypes", existing["id"])
+        return
+    ctx.office.save("attributeTypes", {"name": res.name, "definition": definition_json(res.spec)})
+
+
+def shown(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "desc": entry["description"],
+        "elements": {key: {"desc": desc} for key, desc in entry["elements"].items()},
+    }
+
+
+def adopt(live: LiveState) -> list[ImportedDocument]:
+    placeholders = (
+        "readonly: <true|false>",
+        "group: <order|customer|voucher|...>",
+        "elements.<key>.type: <input|textarea|boolean|...> for each element",
+    )
+    return [
+        ImportedDocument("attribute-types.yaml", "AttributeType", name, shown(a), placeholders)
+        for name, a in sorted(live.entries(ATTRIBUTE_TYPES.field).items())
+    ]
+
+
 KIND = ResourceKind(
     name="AttributeType",
     identity=by_name,
@@ -101,4 +148,8 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=10,
+    reads=(ATTRIBUTE_TYPES,),
+    backoffice=backoffice,
+    shown=shown,
+    adopt=adopt,
 )

@@ -1,12 +1,23 @@
-"""What every resource kind provides, and the resolved resource value itself."""
+"""What every resource kind provides, and the resolved resource value itself.
+
+A kind is one module under `resources/` holding everything about it: identity, secret
+fields, semantic rules, the lists it reads and how they parse, how it is observed, the
+back-office steps (for a person and for the emulator's back office), its API operations,
+what a snapshot keeps and what `import` writes. The engine, the executors and the Centra
+client read those through `ResourceKind`; none of them names a kind.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 from centra_provision.errors import Diagnostic
+from centra_provision.plans import Action
+from centra_provision.resources.live import LiveList, LiveState
+from centra_provision.resources.steps import StepContext
 from centra_provision.source import Mark, Path_, SourceDocument
 
 
@@ -77,7 +88,7 @@ class ObserveContext:
     """What observing a resource may use: the live state, resolved secrets, the
     environment's derived values."""
 
-    live: Any  # resources.live.LiveState
+    live: LiveState
     secrets: Mapping[tuple[str, str], Any]  # (address, path) -> SecretValue
     check: CheckContext
 
@@ -90,17 +101,120 @@ def _unobservable(res: Resource, _ctx: ObserveContext) -> Observation:
 
 
 @dataclass(frozen=True)
+class ApiOperation:
+    """A change Centra's API can make: the mutation (reference name) capability discovery
+    must find, by the input or payload type that names it; the `.graphql` document that
+    sends it; and its variables for one resource (names resolved to ids through the live
+    state; `changed` holds the paths of an update's changed fields)."""
+
+    mutation: str
+    found_by: str
+    document: str
+    variables: Callable[[Resource, LiveState, frozenset[str]], dict[str, Any]]
+
+
+class BackOffice(Protocol):
+    """The back office's records, as the `backoffice` executor reaches them: the embedded
+    emulator's stand-in for Centra's AMS screens, by collection (`plugins`, `taxGroups`,
+    `taxRules`, `attributeTypes`, `pricelists`, `shippingOptions`, `tokens`, `stores`)."""
+
+    def records(self, collection: str) -> list[dict[str, Any]]: ...
+
+    def save(
+        self, collection: str, body: dict[str, Any], record_id: int | None = None
+    ) -> dict[str, Any]: ...
+
+    def delete(self, collection: str, record_id: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class BackOfficeContext:
+    """What a kind's back-office step may use: the back office, the resolved secrets (a
+    secret is typed into the form, never stored by the tool) and the environment."""
+
+    office: BackOffice
+    secrets: Mapping[tuple[str, str], Any]
+    check: CheckContext
+
+    def find(self, collection: str, **match: Any) -> dict[str, Any] | None:
+        """The record whose fields equal `match` (a back-office step finds what exists by
+        identity first, so running it again never duplicates anything)."""
+        return next(
+            (
+                r
+                for r in self.office.records(collection)
+                if all(r.get(k) == v for k, v in match.items())
+            ),
+            None,
+        )
+
+    def store_id(self, name: str) -> int:
+        store = self.find("stores", name=name)
+        if store is None:
+            raise KeyError(f"store '{name}' does not exist")
+        return int(store["id"])
+
+
+class StepFailed(Exception):
+    """A back-office step that cannot be done; its message says why."""
+
+
+BackOfficeStep = Callable[[Resource, Action, BackOfficeContext], None]
+
+
+@dataclass(frozen=True)
+class NoteContext:
+    """What a plan's notes about one resource may consult: the live state, and when the
+    ledger recorded a value for a field (None unless it recorded exactly that value)."""
+
+    live: LiveState
+    recorded_at: Callable[[str, str, Any], str | None]
+
+
+Notes = Callable[[Resource, NoteContext], Iterable[str]]
+GuidedSteps = Callable[[Resource, Action, list[str], StepContext], list[str]]
+
+
+@dataclass(frozen=True)
+class ImportedDocument:
+    """A manifest document `import` writes for something Centra has: every field Centra
+    shows as a value, every field it cannot show as a commented placeholder."""
+
+    file: str
+    kind: str
+    name: str
+    spec: dict[str, Any]
+    placeholders: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
 class ResourceKind:
-    """A manifest kind: how to name it, where its secrets are, which rules apply, how to
-    observe it in live Centra."""
+    """A manifest kind: how to name it, where its secrets are, which rules apply, what it
+    reads from Centra and how to observe it there, and how each executor changes it."""
 
     name: str
     identity: Callable[[str, Mapping[str, Any]], tuple[str, ...]]
     secret_paths: tuple[Path_, ...] = ()
     checks: tuple[Check, ...] = ()
     observe: Observe = _unobservable
-    steps: Callable[..., list[str]] | None = None
+    steps: GuidedSteps | None = None
     order: int = 50
+    # Reading: the lists it needs (its own and others'), and the readers beyond lists.
+    reads: tuple[LiveList, ...] = ()
+    extra_reads: frozenset[str] = frozenset()  # "plugins", "orderApiProbe", "shippingChecks"
+    plugin_type: str | None = None  # a plugin kind: its key in LiveState.plugins
+    # Changing it: by API (the operations Centra has), by the emulator's back office.
+    api: Mapping[Action, ApiOperation] = field(default_factory=dict)
+    backoffice: BackOfficeStep | None = None
+    # Remembering and adopting it: the snapshot drift compares, the documents import writes.
+    shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    adopt: Callable[[LiveState], list[ImportedDocument]] | None = None
+    # What a plan says beside the changes (the Order API probe's answer, a token expiring).
+    notes: Notes | None = None
 
     def check(self, resource: Resource, ctx: CheckContext) -> list[Diagnostic]:
         return [d for rule in self.checks for d in rule(resource, ctx)]
@@ -141,3 +255,14 @@ def check_store_refs(*paths: str) -> Check:
                     )
 
     return rule
+
+
+def plain(value: Any) -> Any:
+    """Manifest values as JSON a form takes (decimals as numbers)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -19,7 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from centra_provision.plans import Action
 from centra_provision.resources.base import (
+    BackOfficeContext,
     FieldState,
+    NoteContext,
     Observation,
     ObserveContext,
     Resource,
@@ -122,6 +124,29 @@ def _shown_expiry(expiry: str) -> str:
     return expiry
 
 
+def expiry_warning(res: Resource, ctx: NoteContext) -> list[str]:
+    """Integration tokens expire (AUTH:14): warn 14 days before the expiry the ledger
+    recorded when the token was made (the same expiry the manifest still asks for)."""
+    if res.state != "present":
+        return []
+    made_at = ctx.recorded_at(res.address, "expiry", expiry_of(res))
+    note = expiry_note(res, made_at) if made_at is not None else None
+    return [note] if note else []
+
+
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    """Made once, by name; the value the back office shows is discarded: the tool never
+    stores a token."""
+    tokens = [t for t in ctx.office.records("tokens") if t["name"] == res.name]
+    if action == Action.DELETE:
+        for token in tokens:
+            ctx.office.delete("tokens", token["id"])
+        return
+    if not tokens:
+        body = {"name": res.name, "stores": res.spec.get("stores", [])}
+        ctx.office.save("tokens", {**body, "storeTypes": res.spec["storeTypes"]})
+
+
 KIND = ResourceKind(
     name="IntegrationToken",
     identity=by_name,
@@ -129,4 +154,6 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=60,
+    backoffice=backoffice,
+    notes=expiry_warning,
 )

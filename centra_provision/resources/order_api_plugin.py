@@ -12,17 +12,20 @@ from typing import Any
 from centra_provision.errors import Diagnostic
 from centra_provision.plans import Action
 from centra_provision.resources.base import (
+    BackOfficeContext,
     CheckContext,
     FieldState,
+    NoteContext,
     Observation,
     ObserveContext,
     Resource,
     ResourceKind,
+    StepFailed,
     by_store_and_plugin_name,
     check_store_refs,
     flatten,
 )
-from centra_provision.resources.live import LiveState
+from centra_provision.resources.plugins import adopt_plugins, save_plugin
 from centra_provision.resources.steps import StepContext, render_value, select_all
 
 # RFC 3986 unreserved characters: safe as one path segment with no escaping.
@@ -56,7 +59,7 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     allow the orders endpoint (so Allowed endpoints differs when it should). Everything else
     is write-only."""
     store, name = res.identity
-    entry = ctx.live.plugin(store, "orderApi", name)
+    entry = ctx.live.plugin(store, PLUGIN_TYPE, name)
     secret = ctx.secrets.get((res.address, "secretKey"))
     spec = dict(res.spec)
     uri = spec.pop("uri", None)
@@ -110,20 +113,17 @@ def allows_orders(allowed: Any) -> bool:
     return False
 
 
-def probe_notes(resources: Iterable[Resource], live: LiveState) -> list[str]:
-    """What each Order API probe's answer means, in words; the two answers Centra does not
+def probe_note(res: Resource, ctx: NoteContext) -> list[str]:
+    """What the Order API probe's answer means, in words; the two answers Centra does not
     document (401, 404) say so."""
-    notes = []
-    for res in resources:
-        uri = res.spec.get("uri") if res.kind == "OrderApiPlugin" else None
-        code = live.probes.get(str(uri)) if uri is not None else None
-        if code is None or code == 200:
-            continue
-        meaning = PROBE_MEANINGS.get(code, f"answered HTTP {code}, which Centra does not document")
-        if code == 403 and live.probe_answers.get(str(uri)) != "Not Allowed":
-            meaning = 'answered 403 without the documented {"status": "Not Allowed"} body'
-        notes.append(f"{res.address}: the Order API at /api/{uri}/orders {meaning}")
-    return notes
+    uri = res.spec.get("uri")
+    code = ctx.live.probes.get(str(uri)) if uri is not None else None
+    if code is None or code == 200:
+        return []
+    meaning = PROBE_MEANINGS.get(code, f"answered HTTP {code}, which Centra does not document")
+    if code == 403 and ctx.live.probe_answers.get(str(uri)) != "Not Allowed":
+        meaning = 'answered 403 without the documented {"status": "Not Allowed"} body'
+    return [f"{res.address}: the Order API at /api/{uri}/orders {meaning}"]
 
 
 PROBE_MEANINGS = {
@@ -199,6 +199,46 @@ def _value(res: Resource, path: str) -> Any:
     return res.spec.get(path)
 
 
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    """The plugin form, its secret API key typed in from the resolved secret."""
+    secret = ctx.secrets.get((res.address, "secretKey"))
+    if action != Action.DELETE and not getattr(secret, "value", None):
+        raise StepFailed(
+            f"{res.address}: the secret API key is unavailable "
+            f"({getattr(secret, 'problem', 'not resolved')})"
+        )
+    settings = {
+        k: v for k, v in res.spec.items() if k not in ("store", "status", "pluginName", "secretKey")
+    }
+    settings["secretKey"] = getattr(secret, "value", None)
+    save_plugin(res, action, ctx, "order_api", settings)
+
+
+PLUGIN_TYPE = "orderApi"
+PLACEHOLDERS = (
+    "uri: <URI>",
+    "secretKey: {fromEnv: <ENV VAR>}",
+    "markets: all",
+    "debugLogging: <true|false>",
+    "primaryWarehouse: <warehouse>",
+    "stockUpdates: <Physical|...>",
+    "limitShipmentsByWarehouse: <true|false>",
+    "orderStatuses: all",
+    "returnWaitingForPayment: <true|false>",
+    "returnOnHold: <true|false>",
+    "ordersStartingWith: <Oldest|Newest>",
+    "returnInternalComment: <true|false>",
+    "returnOther: <true|false>",
+    "productsReturnCostPrice: <true|false>",
+    "returnUnconfirmedAllocations: <true|false>",
+    "productsTaxForCountry: <...>",
+    "bundlesInShipments: <...>",
+    "bundlesInOrders: <...>",
+    "shipmentWithMissingItems: <...>",
+    "allowedEndpoints: all",
+)
+
+
 KIND = ResourceKind(
     name="OrderApiPlugin",
     identity=by_store_and_plugin_name,
@@ -207,4 +247,10 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=30,
+    extra_reads=frozenset({"plugins", "orderApiProbe"}),
+    plugin_type=PLUGIN_TYPE,
+    backoffice=backoffice,
+    shown=lambda entry: {"status": entry["status"]},
+    adopt=lambda live: adopt_plugins(live, "OrderApiPlugin", PLUGIN_TYPE, PLACEHOLDERS),
+    notes=probe_note,
 )

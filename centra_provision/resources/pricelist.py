@@ -1,6 +1,7 @@
 """Pricelist: created, updated and deleted through Centra's API (createPricelist, and the
 documented updatePricelist(id, input) and deletePricelist(id), PIM:2135-2218); Centra shows
-every field but the comment."""
+every field but the comment. Read with markets, shipping options and currencies (a create
+names its default shipping option and currency by id)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,43 @@ from centra_provision.errors import Diagnostic
 from centra_provision.plans import Action
 from centra_provision.resources import countries
 from centra_provision.resources.base import (
+    ApiOperation,
+    BackOfficeContext,
     CheckContext,
     FieldState,
+    ImportedDocument,
     Observation,
     ObserveContext,
     Resource,
     ResourceKind,
     check_store_refs,
 )
-from centra_provision.resources.live import LiveState
+from centra_provision.resources.live import (
+    CURRENCIES,
+    MARKETS,
+    SHIPPING_OPTIONS,
+    LiveList,
+    LiveState,
+    Rows,
+)
 from centra_provision.resources.steps import StepContext
+
+
+def _parse(rows: Rows) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for p in rows:
+        default = p.get("defaultShippingOption")
+        out[(p["store"]["name"], p["name"])] = {
+            "id": p["id"],
+            "status": p["status"],
+            "currency": p["currency"]["code"],
+            "countries": sorted(c["code"] for c in p["assignedToCountries"]),
+            "defaultShippingOption": default["name"] if default else None,
+        }
+    return out
+
+
+PRICELISTS = LiveList("pricelists", "Pricelist", "read_pricelists", _parse)
 
 
 def identity(name: str, spec: Any) -> tuple[str, ...]:
@@ -41,7 +69,7 @@ def desired_countries(res: Resource) -> list[str]:
 
 
 def observe(res: Resource, ctx: ObserveContext) -> Observation:
-    entry = ctx.live.pricelists.get(res.identity)
+    entry = ctx.live.entries(PRICELISTS.field).get(res.identity)
     spec = res.spec
     fields = [
         FieldState("status", spec["status"], True, entry["status"] if entry else None),
@@ -76,20 +104,28 @@ def create_input(res: Resource, live: LiveState) -> dict[str, Any]:
     if spec.get("countries") is not None:
         body["addCountries"] = [{"code": c} for c in desired_countries(res)]
     if spec.get("defaultShippingOption"):
-        option = live.shipping_options.get(spec["defaultShippingOption"])
-        if option is None:
-            raise KeyError(f"shipping option '{spec['defaultShippingOption']}' does not exist")
-        body["defaultShippingOption"] = {"id": option}
+        body["defaultShippingOption"] = {"id": _shipping_option_id(res, live)}
     if "comment" in spec:
         body["comment"] = spec["comment"]
     return body
 
 
+def _shipping_option_id(res: Resource, live: LiveState) -> int:
+    name = res.spec["defaultShippingOption"]
+    option = live.entries(SHIPPING_OPTIONS.field).get(name)
+    if option is None:
+        raise KeyError(f"shipping option '{name}' does not exist")
+    return int(option["id"])
+
+
+def _entry(res: Resource, live: LiveState) -> dict[str, Any]:
+    return live.entries(PRICELISTS.field)[res.identity]  # type: ignore[no-any-return]
+
+
 def update_input(res: Resource, live: LiveState, changed: set[str]) -> dict[str, Any]:
     """PricelistUpdateInput with only what differs; countries as add/remove by code."""
     spec = res.spec
-    store, name = res.identity
-    entry = live.pricelists[(store, name)]
+    entry = _entry(res, live)
     body: dict[str, Any] = {}
     if "status" in changed:
         body["status"] = spec["status"]
@@ -98,10 +134,7 @@ def update_input(res: Resource, live: LiveState, changed: set[str]) -> dict[str,
     if "comment" in changed and "comment" in spec:
         body["comment"] = spec["comment"]
     if "defaultShippingOption" in changed and spec.get("defaultShippingOption"):
-        option = live.shipping_options.get(spec["defaultShippingOption"])
-        if option is None:
-            raise KeyError(f"shipping option '{spec['defaultShippingOption']}' does not exist")
-        body["defaultShippingOption"] = {"id": option}
+        body["defaultShippingOption"] = {"id": _shipping_option_id(res, live)}
     if "countries" in changed:
         want, now = set(desired_countries(res)), set(entry["countries"])
         if want - now:
@@ -129,6 +162,77 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
     return [*lines, "Click Save."]
 
 
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    store, name = res.identity
+    existing = ctx.find("pricelists", name=name, storeId=ctx.store_id(store))
+    if action == Action.DELETE:
+        if existing is not None:
+            ctx.office.delete("pricelists", existing["id"])
+        return
+    body: dict[str, Any] = {
+        "name": name,
+        "status": res.spec["status"],
+        "store": store,
+        "currency": res.spec["currency"],
+        "countries": desired_countries(res),
+    }
+    for key in ("defaultShippingOption", "comment"):
+        if key in res.spec:
+            body[key] = res.spec[key]
+    ctx.office.save("pricelists", body, existing["id"] if existing else None)
+
+
+def shown(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != "id"}
+
+
+def adopt(live: LiveState) -> list[ImportedDocument]:
+    docs = []
+    for (store, name), p in sorted(live.entries(PRICELISTS.field).items()):
+        spec = {
+            "store": store,
+            "status": p["status"],
+            "currency": p["currency"],
+            "countries": countries.compact(p["countries"]),
+        }
+        if p["defaultShippingOption"]:
+            spec["defaultShippingOption"] = p["defaultShippingOption"]
+        docs.append(
+            ImportedDocument("pricelists.yaml", "Pricelist", name, spec, ("comment: <...>",))
+        )
+    return docs
+
+
+def _id(res: Resource, live: LiveState) -> int:
+    return int(_entry(res, live)["id"])
+
+
+API = {
+    Action.CREATE: ApiOperation(
+        "createPricelist",
+        "PricelistCreateInput",
+        "create_pricelist",
+        lambda res, live, _changed: {"input": create_input(res, live)},
+    ),
+    Action.UPDATE: ApiOperation(  # PIM:2135-2150
+        "updatePricelist",
+        "PricelistUpdateInput",
+        "update_pricelist",
+        lambda res, live, changed: {
+            "id": _id(res, live),
+            "input": update_input(res, live, set(changed)),
+        },
+    ),
+    # deletePricelist(id: 36) takes no input type: found by its payload (PIM:2204-2208)
+    Action.DELETE: ApiOperation(
+        "deletePricelist",
+        "PricelistDeletePayload",
+        "delete_pricelist",
+        lambda res, live, _changed: {"id": _id(res, live)},
+    ),
+}
+
+
 KIND = ResourceKind(
     name="Pricelist",
     identity=identity,
@@ -136,4 +240,9 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=5,
+    reads=(MARKETS, PRICELISTS, SHIPPING_OPTIONS, CURRENCIES),
+    api=API,
+    backoffice=backoffice,
+    shown=shown,
+    adopt=adopt,
 )

@@ -15,22 +15,38 @@ from typing import Any
 
 from centra_provision.plans import Action
 from centra_provision.resources.base import (
+    ApiOperation,
+    BackOfficeContext,
     FieldState,
+    ImportedDocument,
     Observation,
     ObserveContext,
     Resource,
     ResourceKind,
+    StepFailed,
     by_name,
     check_store_refs,
 )
-from centra_provision.resources.live import LiveState
+from centra_provision.resources.live import CURRENCIES, MARKETS, SHIPPING_OPTIONS, LiveState
+from centra_provision.resources.pricelist import PRICELISTS
 from centra_provision.resources.steps import StepContext, render_value
 
 CHECKED = ("status", "uri", "currency", "storeType")
 
 
+def option_id(live: LiveState, name: str) -> int | None:
+    """The id of the shipping option named `name`, when Centra has one."""
+    found = live.entries(SHIPPING_OPTIONS.field).get(name)
+    return int(found["id"]) if found is not None else None
+
+
+def option_uri(live: LiveState, name: str) -> str | None:
+    found = live.entries(SHIPPING_OPTIONS.field).get(name)
+    return found.get("uri") if found is not None else None
+
+
 def observe(res: Resource, ctx: ObserveContext) -> Observation:
-    option_id = ctx.live.shipping_options.get(res.name)
+    found_id = option_id(ctx.live, res.name)
     checks = ctx.live.shipping_checks.get(res.name, {})
     spec = res.spec
     fields = []
@@ -38,7 +54,7 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
         if path not in spec:
             continue
         if path == "uri":  # read, not filtered: compared exactly
-            live_uri = ctx.live.shipping_uris.get(res.name) if option_id is not None else None
+            live_uri = option_uri(ctx.live, res.name) if found_id is not None else None
             fields.append(FieldState(path, spec[path], True, live_uri))
             continue
         seen = checks.get(path)
@@ -49,18 +65,18 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
         live_set = sorted(name for name, inside in membership.items() if inside)
         fields.append(
             FieldState(
-                path, sorted(spec.get(path, [])), True, live_set if option_id is not None else None
+                path, sorted(spec.get(path, [])), True, live_set if found_id is not None else None
             )
         )
     for path in ("isPickupPoint", "comment"):
         if path in spec:
             fields.append(FieldState(path, spec[path], False))
     entry = (
-        {"id": option_id, "uri": ctx.live.shipping_uris.get(res.name), "checks": checks}
-        if option_id is not None
+        {"id": found_id, "uri": option_uri(ctx.live, res.name), "checks": checks}
+        if found_id is not None
         else None
     )
-    return Observation(option_id is not None, entry, tuple(fields))
+    return Observation(found_id is not None, entry, tuple(fields))
 
 
 def _refs(names: list[str], ids: dict[str, int]) -> list[dict[str, int]]:
@@ -136,6 +152,74 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
     return [*lines, "Click Save."]
 
 
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    """The emulator's back office only deletes shipping options: the API makes the rest."""
+    if action != Action.DELETE:
+        raise StepFailed(f"{res.address}: shipping options are changed through the API")
+    for option in ctx.office.records("shippingOptions"):
+        if option["name"] == res.name:
+            ctx.office.delete("shippingOptions", option["id"])
+
+
+def shown(entry: dict[str, Any]) -> dict[str, Any]:
+    checks = entry.get("checks") or {}
+    return {
+        path: sorted(name for name, inside in checks.get(path, {}).items() if inside)
+        for path in ("stores", "markets")
+    }
+
+
+def adopt(live: LiveState) -> list[ImportedDocument]:
+    """What the filters told about each option (`value:<field>`: the candidate that matched)."""
+    docs = []
+    for name in sorted(live.entries(SHIPPING_OPTIONS.field)):
+        found = live.shipping_checks.get(name, {})
+        spec = {
+            "status": found.get("value:status"),
+            "uri": option_uri(live, name),
+            "currency": found.get("value:currency"),
+            "storeType": found.get("value:storeType"),
+            "stores": sorted(s for s, inside in found.get("stores", {}).items() if inside),
+            "markets": sorted(m for m, inside in found.get("markets", {}).items() if inside),
+        }
+        docs.append(
+            ImportedDocument(
+                "shipping-options.yaml",
+                "ShippingOption",
+                name,
+                {k: v for k, v in spec.items() if v is not None},
+                ("isPickupPoint: <true|false>", "comment: <...>"),
+            )
+        )
+    return docs
+
+
+def _id(res: Resource, live: LiveState) -> int:
+    found = option_id(live, res.name)
+    if found is None:
+        raise KeyError(f"shipping option '{res.name}' does not exist")
+    return found
+
+
+API = {
+    Action.CREATE: ApiOperation(
+        "createShippingOption",
+        "ShippingOptionCreateInput",
+        "create_shipping_option",
+        lambda res, live, _changed: {"input": create_input(res, live)},
+    ),
+    Action.UPDATE: ApiOperation(
+        "updateShippingOption",
+        "ShippingOptionUpdateInput",
+        "update_shipping_option",
+        lambda res, live, changed: {
+            "id": _id(res, live),
+            "input": update_input(res, live, set(changed)),
+        },
+    ),
+}
+
+
 KIND = ResourceKind(
     name="ShippingOption",
     identity=by_name,
@@ -143,4 +227,10 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=4,
+    reads=(MARKETS, PRICELISTS, SHIPPING_OPTIONS, CURRENCIES),
+    extra_reads=frozenset({"shippingChecks"}),
+    api=API,
+    backoffice=backoffice,
+    shown=shown,
+    adopt=adopt,
 )

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+# A step's line "```json" opens a block to paste verbatim, "```" closes it.
+FENCE = "```"
+
 
 @dataclass(frozen=True)
 class StepContext:

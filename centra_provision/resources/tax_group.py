@@ -10,18 +10,48 @@ from centra_provision.errors import Diagnostic
 from centra_provision.plans import Action
 from centra_provision.resources import countries
 from centra_provision.resources.base import (
+    BackOfficeContext,
     CheckContext,
     FieldState,
+    ImportedDocument,
     Observation,
     ObserveContext,
     Resource,
     ResourceKind,
     by_name,
     check_store_refs,
+    plain,
 )
+from centra_provision.resources.live import LiveList, LiveState, Rows
 from centra_provision.resources.steps import StepContext, percent, yes_no
 
 MAX_RATE_DECIMALS = 4
+
+
+def _parse(rows: Rows) -> dict[str, dict[str, Any]]:
+    return {
+        g["name"]: {
+            "id": g["id"],
+            "status": g["status"],
+            "defaultInStores": sorted(s["name"] for s in g["defaultInStores"]),
+            "rules": {
+                r["name"]: {
+                    "id": r["id"],
+                    "displayName": r["displayName"],
+                    "code": r["code"],
+                    "rate": r["rate"],
+                    "applyTaxToShipping": r["applyTaxToShipping"],
+                    "applyTaxToHandling": r["applyTaxToHandling"],
+                    "countries": sorted(c["code"] for c in r["countries"]),
+                }
+                for r in g["rules"]
+            },
+        }
+        for g in rows
+    }
+
+
+TAX_GROUPS = LiveList("taxGroups", "TaxGroup", "read_tax_groups", _parse)
 
 
 def check_rules(res: Resource, _ctx: CheckContext) -> Iterable[Diagnostic]:
@@ -69,7 +99,7 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     """The group's status and default stores, and each rule (matched by name) with its
     rate, codes, flags and countries are observed; how tax is applied and included is
     write-only. Rules Centra has that the manifest does not name are left alone."""
-    entry = ctx.live.tax_groups.get(res.name)
+    entry = ctx.live.entries(TAX_GROUPS.field).get(res.name)
     fields = [
         FieldState("status", res.spec["status"], True, entry["status"] if entry else None),
         FieldState(
@@ -166,6 +196,61 @@ def _rule_steps(rule: dict[str, Any]) -> list[str]:
     ]
 
 
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    """The group, then each rule: an existing rule (by name) is edited, a new one added."""
+    group = ctx.find("taxGroups", name=res.name)
+    if action == Action.DELETE:
+        if group is not None:
+            ctx.office.delete("taxGroups", group["id"])
+        return
+    body = {
+        "name": res.name,
+        "status": res.spec["status"],
+        "defaultInStores": res.spec.get("defaultInStores", []),
+    }
+    saved = ctx.office.save("taxGroups", body, group["id"] if group else None)
+    rules = {r["name"]: r for r in ctx.office.records("taxRules") if r["groupId"] == saved["id"]}
+    for rule in res.spec["rules"]:
+        rule_body = {**plain(rule), "countries": sorted(countries.expand(rule["countries"]))}
+        existing = rules.get(rule["name"])
+        if existing:
+            ctx.office.save("taxRules", rule_body, existing["id"])
+        else:
+            ctx.office.save("taxRules", {**rule_body, "groupId": saved["id"]})
+
+
+def shown(entry: dict[str, Any]) -> dict[str, Any]:
+    rules = {
+        name: {k: v for k, v in rule.items() if k != "id"} for name, rule in entry["rules"].items()
+    }
+    return {"status": entry["status"], "defaultInStores": entry["defaultInStores"], "rules": rules}
+
+
+def adopt(live: LiveState) -> list[ImportedDocument]:
+    docs = []
+    for name, g in sorted(live.entries(TAX_GROUPS.field).items()):
+        rules = [
+            {
+                "name": r,
+                "displayName": v["displayName"],
+                "code": v["code"],
+                "countries": countries.compact(v["countries"]),
+                "rate": v["rate"],
+                "applyTaxToShipping": v["applyTaxToShipping"],
+                "applyTaxToHandling": v["applyTaxToHandling"],
+            }
+            for r, v in sorted(g["rules"].items())
+        ]
+        spec = {"status": g["status"], "defaultInStores": g["defaultInStores"], "rules": rules}
+        placeholders = (
+            "rules[*].applyTaxPer: Ship-to country",
+            "rules[*].includeTax: <...>",
+            "rules[*].includeShippingCostInOrderTotal: <true|false>",
+        )
+        docs.append(ImportedDocument("tax-groups.yaml", "TaxGroup", name, spec, placeholders))
+    return docs
+
+
 KIND = ResourceKind(
     name="TaxGroup",
     identity=by_name,
@@ -173,4 +258,8 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=20,
+    reads=(TAX_GROUPS,),
+    backoffice=backoffice,
+    shown=shown,
+    adopt=adopt,
 )

@@ -9,6 +9,7 @@ from centra_provision.errors import Diagnostic
 from centra_provision.globale import HOSTS, environment_of_host, webhook_url
 from centra_provision.plans import Action
 from centra_provision.resources.base import (
+    BackOfficeContext,
     CheckContext,
     FieldState,
     Observation,
@@ -19,6 +20,7 @@ from centra_provision.resources.base import (
     check_store_refs,
     flatten,
 )
+from centra_provision.resources.plugins import adopt_plugins, save_plugin
 from centra_provision.resources.steps import StepContext, yes_no
 from centra_provision.urls import url_problem
 
@@ -71,7 +73,7 @@ def check_url(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
 def observe(res: Resource, ctx: ObserveContext) -> Observation:
     """Centra shows name and status; the URL, version and triggers are write-only."""
     store, name = res.identity
-    entry = ctx.live.plugin(store, "webhooks", name)
+    entry = ctx.live.plugin(store, PLUGIN_TYPE, name)
     spec = {k: v for k, v in res.spec.items() if k not in ("store", "pluginName", "status")}
     spec["url"] = effective_url(res, ctx.check)
     fields = [
@@ -124,6 +126,20 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
     return [*lines, "Click Save."]
 
 
+def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
+    settings = {k: v for k, v in res.spec.items() if k not in ("store", "status", "pluginName")}
+    settings["url"] = effective_url(res, ctx.check)
+    save_plugin(res, action, ctx, "webhook", settings)
+
+
+PLUGIN_TYPE = "webhooks"
+PLACEHOLDERS = (
+    "url: <webhook URL> (derived from the environment when left out)",
+    "version: Integration API",
+    "eventTriggers: {order: <true|false>, ...}",
+)
+
+
 KIND = ResourceKind(
     name="WebhookPlugin",
     identity=by_store_and_plugin_name,
@@ -131,4 +147,9 @@ KIND = ResourceKind(
     observe=observe,
     steps=guided_steps,
     order=40,
+    extra_reads=frozenset({"plugins"}),
+    plugin_type=PLUGIN_TYPE,
+    backoffice=backoffice,
+    shown=lambda entry: {"status": entry["status"]},
+    adopt=lambda live: adopt_plugins(live, "WebhookPlugin", PLUGIN_TYPE, PLACEHOLDERS),
 )

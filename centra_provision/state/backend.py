@@ -131,11 +131,18 @@ class ObjectBackend:
             return fn(store, self.key + suffix, *args, **kwargs)
         except passing:
             raise
+        except FileNotFoundError:  # a write that finds nothing: there is no bucket to write in
+            raise self._no_bucket() from None
         except Exception as exc:
             raise BackendError(
                 f"ledger store {self.url}{suffix}: cannot {what.replace('create', 'write')}: "
                 f"{one_line(exc)}"
             ) from None
+
+    def _no_bucket(self) -> BackendError:
+        return BackendError(
+            f"ledger store {self.url}: the bucket does not exist (or this identity cannot see it)"
+        )
 
     def read(self, suffix: str = "") -> Blob | None:
         import obstore
@@ -148,10 +155,7 @@ class ObjectBackend:
             data, meta = self._call("read", suffix, get)
         except FileNotFoundError as exc:
             if "NoSuchBucket" in str(exc) or "ContainerNotFound" in str(exc):
-                raise BackendError(
-                    f"ledger store {self.url}: the bucket does not exist (or this "
-                    "identity cannot see it)"
-                ) from None
+                raise self._no_bucket() from None
             return None
         return Blob(data, _version(meta))
 

@@ -5,15 +5,10 @@ showed), and forgetting a resource someone deleted by hand."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from centra_provision.engine.planner import load_ledger
 from centra_provision.errors import ProvisionError
-from centra_provision.manifest.desired import load_desired_state
-from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.state.ledger import Ledger
-from centra_provision.state.lock import state_lock
 
 # How a record came to be, in the words `state list` prints.
 HOW = {
@@ -68,10 +63,6 @@ class LedgerState:
     resources: tuple[ResourceState, ...]
 
 
-def _environment(root: Path, env_name: str) -> EnvironmentConfig:
-    return load_desired_state(root, env_name).environment
-
-
 def describe_ledger(ledger: Ledger) -> LedgerState:
     addresses = sorted(set(ledger.records) | set(ledger.snapshots))
     resources = tuple(
@@ -101,32 +92,12 @@ def describe_ledger(ledger: Ledger) -> LedgerState:
     )
 
 
-def list_state(root: Path, env_name: str) -> LedgerState:
-    return describe_ledger(load_ledger(_environment(root, env_name)))
-
-
-def show_state(root: Path, env_name: str, address: str) -> tuple[LedgerState, ResourceState]:
-    state = list_state(root, env_name)
+def find_resource(state: LedgerState, address: str) -> ResourceState:
+    """One resource's records; an address the ledger does not hold lists what it holds."""
     for res in state.resources:
         if res.address == address:
-            return state, res
-    raise NotInLedger(_missing(state, address))
-
-
-def _missing(state: LedgerState, address: str) -> str:
+            return res
     known = ", ".join(r.address for r in state.resources) or "nothing yet"
-    return f"the ledger {state.location} holds nothing for {address} (it holds: {known})"
-
-
-def remove_state(root: Path, env_name: str, address: str) -> ResourceState:
-    """Forget a resource (fields and snapshot) under the environment's lock; the next plan
-    treats its write-only fields as never applied."""
-    env = _environment(root, env_name)
-    with state_lock(env.ledger_location, env_name, "state rm"):
-        ledger = load_ledger(env)
-        found = next((r for r in describe_ledger(ledger).resources if r.address == address), None)
-        if found is None:
-            raise NotInLedger(_missing(describe_ledger(ledger), address))
-        ledger.forget(address)
-        ledger.save()
-        return found
+    raise NotInLedger(
+        f"the ledger {state.location} holds nothing for {address} (it holds: {known})"
+    )

@@ -2,14 +2,15 @@
 resource at the last apply, attest or import, so `drift` can tell changes to fields the
 manifests do not declare (an element added by hand, a rule nobody manages).
 
-Only what Centra's API shows is here (the live entries hold no secret: the Order API probe is
-kept as its HTTP status by the reader and left out here too). Ids are left out: they are
-Centra's, not the merchant's configuration.
+Each kind says what its snapshot keeps (`ResourceKind.shown`): only what Centra's API shows
+(the live entries hold no secret: the Order API probe is kept as its HTTP status by the
+reader and left out here too), and no ids: they are Centra's, not the merchant's
+configuration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -18,46 +19,6 @@ from centra_provision.resources.base import ObserveContext
 from centra_provision.state.ledger import Ledger
 
 Shown = dict[str, Any]
-
-
-def _attribute_type(entry: dict[str, Any]) -> Shown:
-    return {
-        "desc": entry["description"],
-        "elements": {key: {"desc": desc} for key, desc in entry["elements"].items()},
-    }
-
-
-def _tax_group(entry: dict[str, Any]) -> Shown:
-    rules = {
-        name: {k: v for k, v in rule.items() if k != "id"} for name, rule in entry["rules"].items()
-    }
-    return {"status": entry["status"], "defaultInStores": entry["defaultInStores"], "rules": rules}
-
-
-def _pricelist(entry: dict[str, Any]) -> Shown:
-    return {k: v for k, v in entry.items() if k != "id"}
-
-
-def _shipping_option(entry: dict[str, Any]) -> Shown:
-    checks = entry.get("checks") or {}
-    return {
-        path: sorted(name for name, inside in checks.get(path, {}).items() if inside)
-        for path in ("stores", "markets")
-    }
-
-
-def _status_only(entry: dict[str, Any]) -> Shown:
-    return {"status": entry["status"]}
-
-
-SHAPES: dict[str, Callable[[dict[str, Any]], Shown]] = {
-    "AttributeType": _attribute_type,
-    "TaxGroup": _tax_group,
-    "Pricelist": _pricelist,
-    "ShippingOption": _shipping_option,
-    "OrderApiPlugin": _status_only,
-    "WebhookPlugin": _status_only,
-}
 
 
 def jsonable(value: Any) -> Any:
@@ -74,7 +35,7 @@ def jsonable(value: Any) -> Any:
 def shown(kind: str, entry: Any) -> Shown | None:
     """Everything Centra showed of one resource, shaped like its manifest spec (keyed lists
     as maps by key); None when Centra shows nothing of it."""
-    shape = SHAPES.get(kind)
+    shape = KINDS[kind].shown if kind in KINDS else None
     if shape is None or not isinstance(entry, dict):
         return None
     return jsonable(shape(entry))  # type: ignore[no-any-return]

@@ -1,5 +1,7 @@
-"""Opening Centra for an environment: a URL with the token from its env var, or the
-embedded emulator in-process (the `local` environment, seeded on first use)."""
+"""Opening Centra for an environment: which endpoint (the manifest, a per-environment override
+or --centra-url), a URL with the token from its env var, or the embedded emulator in-process
+(the `local` environment, seeded on first use). Here, where environments are opened, not in
+the API client: `centra/` knows nothing of manifests or of the emulator."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """Reading live Centra for a plan: a handful of batched requests, whatever the size.
 
-1. ReadLive: stores, warehouses, tax groups and attribute types in one request per page
-   (aliases; lists that came back short drop out of the next page).
+1. ReadLive: every list the selected kinds read (and stores and warehouses, always), one
+   request per page; each list is a `LiveList` whose document is combined into one query,
+   and a list that came back short drops out of the next page.
 2. PluginsInStore, repeated per store that desired plugins name: one request per page.
-3. The Order API probe, once per desired Order API URI, concurrently.
+3. What some kinds read beyond lists (`ResourceKind.extra_reads`): the shipping options'
+   membership checks, then the Order API probe, once per desired URI, concurrently.
 """
 
 from __future__ import annotations
@@ -12,26 +14,39 @@ import asyncio
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
+from graphql import DocumentNode
+
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import Capabilities
 from centra_provision.errors import CentraPermissionError
-from centra_provision.resources import Resource
-from centra_provision.resources.live import PLUGIN_KINDS, LiveState, LiveStore
+from centra_provision.resources import KINDS, LIVE_LISTS, Resource
+from centra_provision.resources.live import (
+    ALWAYS,
+    PLUGIN_KINDS,
+    SHIPPING_OPTIONS,
+    STORES,
+    LiveList,
+    LiveState,
+    LiveStore,
+)
 
 PAGE_SIZE = 100
-READ_FLAGS = {
-    "stores": "withStores",
-    "warehouses": "withWarehouses",
-    "taxGroups": "withTaxGroups",
-    "attributeTypes": "withAttributeTypes",
-    "markets": "withMarkets",
-    "pricelists": "withPricelists",
-    "shippingOptions": "withShippingOptions",
-    "currencies": "withCurrencies",
-}
-UNPAGED = {"attributeTypes", "currencies"}
-PLUGIN_RESOURCE_KINDS = {"OrderApiPlugin", "WebhookPlugin"}
+
+
+def lists_for(resources: Iterable[Resource]) -> list[LiveList]:
+    """Stores and warehouses, then every list the resources' kinds read, each once."""
+    wanted = {r.kind for r in resources}
+    found: dict[str, LiveList] = {read.field: read for read in ALWAYS}
+    for kind in KINDS.values():
+        if kind.name in wanted:
+            found.update({read.field: read for read in kind.reads if read.field not in found})
+    return list(found.values())
+
+
+def _extra(resources: Iterable[Resource], name: str) -> list[Resource]:
+    """The resources whose kind reads `name` beyond lists."""
+    return [r for r in resources if r.kind in KINDS and name in KINDS[r.kind].extra_reads]
 
 
 async def read_live(
@@ -41,33 +56,24 @@ async def read_live(
     secrets: dict[tuple[str, str], Any],
 ) -> LiveState:
     resources = list(resources)
-    kinds = {r.kind for r in resources}
     live = LiveState()
-    wanted = {"stores", "warehouses"}
-    if "TaxGroup" in kinds:
-        wanted.add("taxGroups")
-    if "AttributeType" in kinds:
-        wanted.add("attributeTypes")
-    if kinds & {"Pricelist", "ShippingOption"}:
-        wanted |= {"markets", "pricelists", "shippingOptions", "currencies"}
     denied: list[CentraPermissionError] = []
     try:
-        await _read_pages(client, caps, live, wanted)
+        await _read_pages(client, caps, live, lists_for(resources))
     except CentraPermissionError as exc:
         denied.append(exc)
+    plugins = _extra(resources, "plugins")
     plugin_stores = sorted(
-        {
-            str(r.spec["store"])
-            for r in resources
-            if r.kind in ("OrderApiPlugin", "WebhookPlugin") and r.spec.get("store") in live.stores
-        }
+        {str(r.spec["store"]) for r in plugins if r.spec.get("store") in live.stores}
     )
-    if denied and not plugin_stores and live.stores and kinds & PLUGIN_RESOURCE_KINDS:
+    if denied and not plugin_stores and live.stores and plugins:
         plugin_stores = [next(iter(live.stores))]  # only to learn whether plugins can be read
     if plugin_stores:
         await _named(_read_plugins(client, caps, live, plugin_stores), "storePlugins", denied)
     options = [
-        r for r in resources if r.kind == "ShippingOption" and r.name in live.shipping_options
+        r
+        for r in _extra(resources, "shippingChecks")
+        if r.name in live.entries(SHIPPING_OPTIONS.field)
     ]
     if options and not denied:
         await _named(
@@ -77,7 +83,7 @@ async def read_live(
         raise CentraPermissionError(
             [m for e in denied for m in e.missing], [p for e in denied for p in e.paths]
         )
-    await _probe_order_apis(client, live, resources, secrets)
+    await _probe_order_apis(client, live, _extra(resources, "orderApiProbe"), secrets)
     return live
 
 
@@ -96,7 +102,7 @@ async def _named(
 async def read_stores(client: CentraClient, caps: Capabilities) -> dict[str, LiveStore]:
     """Just the stores (name -> LiveStore), for commands that name a store."""
     live = LiveState()
-    await _read_pages(client, caps, live, {"stores"})
+    await _read_pages(client, caps, live, [STORES])
     return dict(live.stores)
 
 
@@ -116,7 +122,7 @@ async def _check_shipping_options(
         keys[key] = meaning
 
     for res in options:
-        oid = live.shipping_options[res.name]
+        oid = live.entries(SHIPPING_OPTIONS.field)[res.name]["id"]
         key = f"o{oid}"
         currency = live.currencies.get(str(res.spec["currency"]), {}).get("id", -1)
         add(
@@ -158,40 +164,54 @@ async def _check_shipping_options(
             checks[group][member] = bool(rows)
 
 
+def read_document(lists: list[LiveList]) -> DocumentNode:
+    """The ReadLive query for these lists: their documents combined into one operation."""
+    return operations.combine("ReadLive", [operations.load(read.document) for read in lists])
+
+
+def _page_variables(lists: list[LiveList], on: set[str], limit: int, page: int) -> dict[str, Any]:
+    """One page's variables: every list's @include flag (on for `on`), and the page."""
+    variables: dict[str, Any] = {read.flag: read.field in on for read in lists}
+    if any(read.paged for read in lists):
+        variables.update({"limit": limit, "page": page})
+    return variables
+
+
 async def _read_pages(
-    client: CentraClient, caps: Capabilities, live: LiveState, wanted: set[str]
+    client: CentraClient, caps: Capabilities, live: LiveState, lists: list[LiveList]
 ) -> None:
-    doc = caps.prepare(operations.load("read_live"))
-    pending, page = set(wanted), 1
+    doc = caps.prepare(read_document(lists))
+    by_field = {read.field: read for read in lists}
+    pending, page = set(by_field), 1
     while pending:
-        variables: dict[str, Any] = {"limit": PAGE_SIZE, "page": page}
-        variables.update({flag: key in pending for key, flag in READ_FLAGS.items()})
+        variables = _page_variables(lists, pending, PAGE_SIZE, page)
         try:
             data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
         except CentraPermissionError:
-            raise await _all_missing_permissions(client, doc, pending, live) from None
-        live.add_page(data)
-        pending = {k for k in pending if k not in UNPAGED and len(data.get(k) or []) >= PAGE_SIZE}
+            raise await _all_missing_permissions(client, doc, lists, pending, live) from None
+        for field in pending:
+            live.add_rows(by_field[field], data.get(field) or [])
+        pending = {k for k in pending if by_field[k].paged and len(data.get(k) or []) >= PAGE_SIZE}
         page += 1
 
 
 async def _all_missing_permissions(
-    client: CentraClient, doc: Any, wanted: set[str], live: LiveState
+    client: CentraClient, doc: Any, lists: list[LiveList], wanted: set[str], live: LiveState
 ) -> CentraPermissionError:
     """Centra stops at the first denied non-null list; ask for each list alone (one row) so
     the error names every permission the plan needs at once. Costs requests only on failure."""
     missing: list[str] = []
     paths: list[str] = []
+    by_field = {read.field: read for read in lists}
     for key in sorted(wanted):
-        variables: dict[str, Any] = {"limit": 1, "page": 1}
-        variables.update({flag: k == key for k, flag in READ_FLAGS.items()})
+        variables = _page_variables(lists, {key}, 1, 1)
         try:
-            live.add_page(
-                await client.execute(operations.text(doc), variables, operation_name="ReadLive")
-            )
+            data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
         except CentraPermissionError as exc:
             missing += exc.missing
             paths += exc.paths
+        else:
+            live.add_rows(by_field[key], data.get(key) or [])
     return CentraPermissionError(missing, paths)
 
 
@@ -241,7 +261,7 @@ async def _probe_order_apis(
     probes: dict[str, str] = {}
     for res in resources:
         value = getattr(secrets.get((res.address, "secretKey")), "value", None)
-        if res.kind == "OrderApiPlugin" and res.state == "present" and value:
+        if res.state == "present" and value:
             probes[str(res.spec["uri"])] = value
 
     async def probe(uri: str, secret: str) -> None:
@@ -258,13 +278,13 @@ async def _probe_order_apis(
 
 
 async def read_everything(client: CentraClient, caps: Capabilities) -> LiveState:
-    """All of it, for `provision import`: every list ReadLive knows, every store's plugins,
+    """All of it, for `provision import`: every list any kind reads, every store's plugins,
     and what the filters can tell about each shipping option."""
     live = LiveState()
-    await _read_pages(client, caps, live, set(READ_FLAGS))
+    await _read_pages(client, caps, live, list(LIVE_LISTS.values()))
     if live.stores:
         await _read_plugins(client, caps, live, sorted(live.stores))
-    if live.shipping_options:
+    if live.entries(SHIPPING_OPTIONS.field):
         await _probe_shipping_options(client, caps, live)
     return live
 
@@ -276,7 +296,8 @@ async def _probe_shipping_options(
     docs = []
     variables: dict[str, Any] = {}
     meaning: dict[str, tuple[str, str, Any]] = {}
-    for name, oid in live.shipping_options.items():
+    for name, option in live.entries(SHIPPING_OPTIONS.field).items():
+        oid = option["id"]
         candidates: list[tuple[str, Any, dict[str, Any]]] = [
             *(("status", s, {"status": [s]}) for s in ("ACTIVE", "INACTIVE")),
             *(("storeType", t, {"storeType": t}) for t in ("DIRECT_TO_CONSUMER", "WHOLESALE")),

@@ -17,18 +17,19 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from centra_provision.catalog.checkpoint import Checkpoint
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient, RetryPolicy
-from centra_provision.centra.connect import open_centra
-from centra_provision.centra.discovery import Capabilities, discover
-from centra_provision.centra.live import read_stores
+from centra_provision.centra.discovery import Capabilities
 from centra_provision.centra.ratelimit import DEFAULT_SHARE
-from centra_provision.errors import ProvisionError, UsageError
+from centra_provision.centra.reader import read_stores
+from centra_provision.engine.session import EnvironmentSession, RunOptions, run_session
+from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import load_desired_state
 
 HEADER = [
@@ -39,10 +40,6 @@ HEADER = [
     "Country of Origin",
 ]
 ID_SORTS = ("id_ASC", "productId_ASC")
-
-
-class CheckpointError(ProvisionError):
-    """A checkpoint that does not belong to this export."""
 
 
 @dataclass(frozen=True)
@@ -70,23 +67,6 @@ class ExportResult:
     requests: int = 0
 
 
-class SeenProducts:
-    """A bitmap of product ids: memory proportional to the largest id / 8, not to rows."""
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-
-    def add(self, pid: int) -> bool:
-        """Mark pid seen; True if it was new."""
-        byte, bit = divmod(pid, 8)
-        if byte >= len(self.bits):
-            self.bits.extend(b"\0" * (byte - len(self.bits) + 1024))
-        if self.bits[byte] >> bit & 1:
-            return False
-        self.bits[byte] |= 1 << bit
-        return True
-
-
 def rows_of(product: dict[str, Any]) -> list[list[Any]]:
     """The guide's rows for one product."""
     country = (product.get("countryOfOrigin") or {}).get("code") or "N/A"
@@ -99,74 +79,6 @@ def rows_of(product: dict[str, Any]) -> list[list[Any]]:
                     [size["id"], size["SKU"], display["name"], display["description"], country]
                 )
     return rows
-
-
-@dataclass
-class Checkpoint:
-    """Pages fully written, and where the file ended after them: an append-only log beside
-    the output (a header line, then one line per page with the ids it wrote), so the bytes
-    written grow with the products, not with products x pages. A line torn by a kill is
-    ignored on load and cut off before the next append."""
-
-    path: Path | None
-    key: str
-    pages: int = 0
-    offset: int = 0
-    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-    rows: int = 0
-    products: int = 0
-    seen: SeenProducts = field(default_factory=SeenProducts)
-    length: int = 0  # bytes of whole lines in the log
-
-    def start(self) -> None:
-        """A new log: just the header."""
-        self._write({"key": self.key, "started": self.started, "offset": self.offset}, "wb")
-
-    def append(self, pages: int, offset: int, rows: int, products: int, ids: list[int]) -> None:
-        self.pages, self.offset, self.rows, self.products = pages, offset, rows, products
-        self._write(
-            {"page": pages, "offset": offset, "rows": rows, "products": products, "ids": ids},
-            "r+b",
-        )
-
-    def _write(self, entry: dict[str, Any], mode: str) -> None:
-        if self.path is None:
-            return
-        line = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
-        with self.path.open(mode) as fh:
-            fh.truncate(self.length)  # drop a torn line a kill left behind
-            fh.seek(self.length)
-            fh.write(line)
-        self.length += len(line)
-
-    @classmethod
-    def load(cls, path: Path, key: str) -> Checkpoint:
-        unusable = CheckpointError(f"no usable checkpoint at {path}; run without --resume")
-        try:
-            lines = path.read_bytes().split(b"\n")  # the last piece is empty or torn
-            header = json.loads(lines[0])
-        except (OSError, ValueError):
-            raise unusable from None
-        if not isinstance(header, dict) or header.get("key") != key:
-            raise CheckpointError(
-                f"checkpoint {path} belongs to another export (store, "
-                "statuses or page size differ); run without --resume"
-            )
-        try:
-            checkpoint = cls(path, key, started=header["started"], offset=header["offset"])
-            if datetime.fromisoformat(checkpoint.started).tzinfo is None:
-                raise ValueError("the start time has no UTC offset")
-            for entry in map(json.loads, lines[1:-1]):
-                checkpoint.pages, checkpoint.offset = entry["page"], entry["offset"]
-                checkpoint.rows, checkpoint.products = entry["rows"], entry["products"]
-                for pid in entry["ids"]:
-                    checkpoint.seen.add(pid)
-        except (ValueError, KeyError, TypeError, IndexError):
-            raise unusable from None
-        if len(lines) < 2:
-            raise unusable
-        checkpoint.length = sum(len(line) + 1 for line in lines[:-1])
-        return checkpoint
 
 
 def _sort_for(caps: Capabilities) -> str:
@@ -367,33 +279,30 @@ def export_catalog(
 ) -> ExportResult:
     if options.page_size < 1 or options.page_size > 1000:
         raise UsageError("--page-size must be from 1 to 1000")
-    env = load_desired_state(root, env_name).environment
-    repo_root = root.resolve().parent
+    desired = load_desired_state(root, env_name)
     path = _check_output(options)
     opened: list[IO[str]] = []
 
-    async def run() -> ExportResult:
-        async with open_centra(
-            env, repo_root, options.url_override, options.retry, options.rate_share
-        ) as conn:
-            if watcher is not None:
-                conn.client.limiter.on_wait = watcher.waiting
-            caps = await discover(conn.client, repo_root / ".provision" / "cache")
-            store_id = await resolve_store(
-                conn.client, caps, options, env.variables.get("defaultStore")
-            )
-            out, checkpoint = _open_output(path, options, store_id)
-            opened.append(out)
-            on_page = watcher.page if watcher is not None else None
-            exporter = Exporter(conn.client, caps, options, out, checkpoint, on_page, store_id)
-            result = await exporter.run()
-            result.requests = conn.client.count.sent
-            if checkpoint.path is not None:
-                checkpoint.path.unlink(missing_ok=True)  # finished: nothing to resume
-            return result
+    async def work(session: EnvironmentSession) -> ExportResult:
+        client = session.conn.client
+        if watcher is not None:
+            client.limiter.on_wait = watcher.waiting
+        caps = await session.capabilities()
+        default = desired.environment.variables.get("defaultStore")
+        store_id = await resolve_store(client, caps, options, default)
+        out, checkpoint = _open_output(path, options, store_id)
+        opened.append(out)
+        on_page = watcher.page if watcher is not None else None
+        exporter = Exporter(client, caps, options, out, checkpoint, on_page, store_id)
+        result = await exporter.run()
+        result.requests = client.count.sent
+        if checkpoint.path is not None:
+            checkpoint.path.unlink(missing_ok=True)  # finished: nothing to resume
+        return result
 
+    run = RunOptions(options.url_override, (), options.retry, options.rate_share)
     try:
-        return asyncio.run(run())
+        return run_session(root, env_name, run, work, with_state=False, desired=desired)
     finally:
         for out in opened:
             out.flush()
