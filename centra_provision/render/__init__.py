@@ -1,47 +1,95 @@
-"""Console output behind one small interface, with text, JSON and Markdown renderers.
+"""Output behind one small interface: a renderer per format (text, JSON, Markdown; JUnit for
+drift, HTML tags for the storefront) turns library results into strings; only the CLI
+writes them, to stdout, stderr or a file.
 
-Commands hand library results to a `Console`; only renderers decide how they look.
+Library types are imported for annotations only, so offline commands (validate, envs) do
+not load the planner, the Centra client or the executors.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
+
+from centra_provision.errors import UsageError
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
-    from centra_provision.errors import ProvisionError
-    from centra_provision.manifest.desired import DesiredState
+    from centra_provision.engine.envdiff import EnvDiff
+    from centra_provision.engine.importer import ImportResult
+    from centra_provision.engine.validate import Validation
+    from centra_provision.manifest.environment import EnvironmentConfig
     from centra_provision.manifest.root import EnvironmentSummary
     from centra_provision.plans import Plan
+    from centra_provision.state.inspect import LedgerState, ResourceState
 
 
-class Console(Protocol):
-    """What commands may say; each renderer implements all of it."""
+@dataclass(frozen=True)
+class Output:
+    """What one command prints: `out` for stdout, `err` for stderr (problems, warnings)."""
 
-    def validation_ok(self, state: DesiredState) -> None: ...
-
-    def validation_failed(self, env: str, error: ProvisionError) -> None: ...
-
-    def environments(self, summaries: list[EnvironmentSummary]) -> None: ...
-
-    def plan(self, plan: Plan, verbose: bool = False) -> None: ...
-
-    def apply_result(self, result: ApplyResult) -> None: ...
-
-    def drift(self, report: DriftReport) -> None: ...
+    out: str = ""
+    err: str = ""
 
 
-def console_for(fmt: str) -> Console:
-    """The console for `--format` (text, json or markdown)."""
+class Renderer:
+    """Every output of the tool. A format overrides the outputs its commands offer; the
+    rest refuse (the CLI offers a format only where it has a renderer)."""
+
+    name = "?"
+
+    def _cannot(self, what: str) -> NoReturn:
+        raise UsageError(f"--format {self.name} cannot show {what}")
+
+    def validation(self, result: Validation) -> Output:
+        self._cannot("a validation")
+
+    def validations(self, results: list[Validation]) -> Output:
+        self._cannot("validations")
+
+    def environments(self, summaries: list[EnvironmentSummary]) -> str:
+        self._cannot("environments")
+
+    def plan(self, plan: Plan, verbose: bool = False) -> str:
+        self._cannot("a plan")
+
+    def apply_result(self, result: ApplyResult) -> str:
+        self._cannot("an apply")
+
+    def drift(self, report: DriftReport, fail_on: str = "manifests") -> str:
+        self._cannot("drift")
+
+    def state_list(self, state: LedgerState) -> str:
+        self._cannot("the ledger")
+
+    def state_show(self, state: LedgerState, res: ResourceState) -> str:
+        self._cannot("a ledger record")
+
+    def env_diff(self, diff: EnvDiff, show_all: bool = False) -> str:
+        self._cannot("an environment diff")
+
+    def imported(self, result: ImportResult) -> str:
+        self._cannot("an import")
+
+    def storefront(self, env: EnvironmentConfig, tags: dict[str, str]) -> str:
+        self._cannot("storefront tags")
+
+
+def renderer_for(fmt: str) -> Renderer:
+    """The renderer for `--format`."""
     if fmt == "json":
-        from centra_provision.render.json import JsonConsole
+        from centra_provision.render.json import JsonRenderer
 
-        return JsonConsole()
+        return JsonRenderer()
     if fmt == "markdown":
-        from centra_provision.render.markdown import MarkdownConsole
+        from centra_provision.render.markdown import MarkdownRenderer
 
-        return MarkdownConsole()
-    from centra_provision.render.text import TextConsole
+        return MarkdownRenderer()
+    if fmt == "junit":
+        from centra_provision.render.junit import JunitRenderer
 
-    return TextConsole()
+        return JunitRenderer()
+    from centra_provision.render.text import TextRenderer
+
+    return TextRenderer()  # "text", and "html" (the storefront's tags are its text)

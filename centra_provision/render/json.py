@@ -8,55 +8,50 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from centra_provision.errors import ManifestError, ProvisionError
+from centra_provision.errors import ManifestError
 from centra_provision.plans import planfile
+from centra_provision.plans.model import FORMAT_VERSION
+from centra_provision.plans.planfile import jsonable
+from centra_provision.render import Output, Renderer
+from centra_provision.render.envdiff import envdiff_json
 from centra_provision.render.runbook import runbook_markdown
+from centra_provision.render.state import state_list_json, state_show_json
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
-    from centra_provision.manifest.desired import DesiredState
+    from centra_provision.engine.envdiff import EnvDiff
+    from centra_provision.engine.validate import Validation
+    from centra_provision.manifest.environment import EnvironmentConfig
     from centra_provision.manifest.root import EnvironmentSummary
     from centra_provision.plans import Plan
+    from centra_provision.state.inspect import LedgerState, ResourceState
 
 
-def _emit(value: Any) -> None:
+def _document(value: Any) -> str:
     """One JSON document: numbers as numbers (a rate is 25 here as in the plan), and a
     `formatVersion` so that readers can tell a shape they know."""
-    from centra_provision.plans.model import FORMAT_VERSION
-    from centra_provision.plans.planfile import jsonable
-
     body = jsonable(value)
     if isinstance(body, dict):
         body = {"formatVersion": FORMAT_VERSION, **body}
-    click.echo(json.dumps(body, indent=2, sort_keys=True, default=str))
+    return json.dumps(body, indent=2, sort_keys=True, default=str) + "\n"
 
 
-class JsonConsole:
-    def validation_ok(self, state: DesiredState) -> None:
-        _emit(
-            {
-                "environment": state.environment.name,
-                "valid": True,
-                "resources": [r.address for r in state.resources],
-                "errors": [],
-            }
+class JsonRenderer(Renderer):
+    name = "json"
+
+    def validation(self, result: Validation) -> Output:
+        return Output(_document(_validation(result)), _warnings(result))
+
+    def validations(self, results: list[Validation]) -> Output:
+        body = {"environments": [{"formatVersion": 1, **_validation(r)} for r in results]}
+        return Output(
+            json.dumps({"formatVersion": 1, **body}, indent=2, sort_keys=True, default=str) + "\n",
+            "".join(_warnings(r) for r in results),
         )
 
-    def validation_failed(self, env: str, error: ProvisionError) -> None:
-        errors: list[dict[str, Any]] = []
-        if isinstance(error, ManifestError):
-            for d in error.diagnostics:
-                where = asdict(d.mark) if d.mark else {"file": None, "line": None, "col": None}
-                errors.append({**where, "message": d.message})
-        else:
-            errors.append({"file": None, "line": None, "col": None, "message": str(error)})
-        _emit({"environment": env, "valid": False, "resources": [], "errors": errors})
-
-    def environments(self, summaries: list[EnvironmentSummary]) -> None:
-        _emit(
+    def environments(self, summaries: list[EnvironmentSummary]) -> str:
+        return _document(
             {
                 "environments": [
                     {
@@ -70,11 +65,11 @@ class JsonConsole:
             }
         )
 
-    def plan(self, plan: Plan, verbose: bool = False) -> None:
-        click.echo(planfile.dumps(plan))
+    def plan(self, plan: Plan, verbose: bool = False) -> str:
+        return planfile.dumps(plan) + "\n"
 
-    def apply_result(self, result: ApplyResult) -> None:
-        _emit(
+    def apply_result(self, result: ApplyResult) -> str:
+        return _document(
             {
                 "environment": result.final.environment,
                 "outcomes": [asdict(o) for o in result.outcomes],
@@ -86,8 +81,8 @@ class JsonConsole:
             }
         )
 
-    def drift(self, report: DriftReport) -> None:
-        _emit(
+    def drift(self, report: DriftReport, fail_on: str = "manifests") -> str:
+        return _document(
             {
                 "environment": report.environment,
                 "centraUrl": report.centra_url,
@@ -118,3 +113,46 @@ class JsonConsole:
                 ],
             }
         )
+
+    def state_list(self, state: LedgerState) -> str:
+        return state_list_json(state)
+
+    def state_show(self, state: LedgerState, res: ResourceState) -> str:
+        return state_show_json(res)
+
+    def env_diff(self, diff: EnvDiff, show_all: bool = False) -> str:
+        return envdiff_json(diff, show_all)
+
+    def storefront(self, env: EnvironmentConfig, tags: dict[str, str]) -> str:
+        body = {
+            "formatVersion": 1,
+            "environment": env.name,
+            "globaleEnvironment": env.globale_env,
+            "merchantId": env.merchant_id,
+            **tags,
+        }
+        return json.dumps(body, indent=2) + "\n"
+
+
+def _validation(result: Validation) -> dict[str, Any]:
+    if result.error is None:
+        assert result.state is not None
+        resources = [r.address for r in result.state.resources]
+        return {
+            "environment": result.environment,
+            "valid": True,
+            "resources": resources,
+            "errors": [],
+        }
+    errors: list[dict[str, Any]] = []
+    if isinstance(result.error, ManifestError):
+        for d in result.error.diagnostics:
+            where = asdict(d.mark) if d.mark else {"file": None, "line": None, "col": None}
+            errors.append({**where, "message": d.message})
+    else:
+        errors.append({"file": None, "line": None, "col": None, "message": str(result.error)})
+    return {"environment": result.environment, "valid": False, "resources": [], "errors": errors}
+
+
+def _warnings(result: Validation) -> str:
+    return "".join(f"warning: {w}\n" for w in result.warnings)

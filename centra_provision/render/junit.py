@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from centra_provision.engine.drift import DriftReport
+from centra_provision.render import Renderer
 from centra_provision.render.plan_text import value
 
 
@@ -92,3 +93,10 @@ def _outside(suites: ET.Element, report: DriftReport, failing: bool) -> None:
 
 def _shown(v: object) -> str:
     return "(absent)" if v is None else value(v)
+
+
+class JunitRenderer(Renderer):
+    name = "junit"
+
+    def drift(self, report: DriftReport, fail_on: str = "manifests") -> str:
+        return junit_xml(report, fail_on)

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
-from centra_provision.errors import ManifestError, ProvisionError
-from centra_provision.plans import Action
+from centra_provision.errors import ManifestError
+from centra_provision.render import Output, Renderer
 from centra_provision.render.plan_text import SYMBOL, describe, field_symbol, note, value
 from centra_provision.render.runbook import runbook_markdown
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
-    from centra_provision.manifest.desired import DesiredState
+    from centra_provision.engine.validate import Validation
     from centra_provision.manifest.root import EnvironmentSummary
     from centra_provision.plans import Plan
 
@@ -25,68 +23,89 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-class MarkdownConsole:
-    def validation_ok(self, state: DesiredState) -> None:
-        click.echo(f"### `{state.environment.name}`: manifests valid\n")
-        click.echo("| resource |\n|---|")
-        for r in state.resources:
-            click.echo(f"| `{_cell(r.address)}` |")
+class MarkdownRenderer(Renderer):
+    name = "markdown"
 
-    def validation_failed(self, env: str, error: ProvisionError) -> None:
-        click.echo(f"### `{env}`: manifests invalid\n")
-        click.echo("| where | problem |\n|---|---|")
-        if isinstance(error, ManifestError):
-            for d in error.diagnostics:
-                click.echo(f"| `{_cell(d.mark or '')}` | {_cell(d.message)} |")
+    def validation(self, result: Validation) -> Output:
+        lines: list[str] = []
+        if result.error is None:
+            assert result.state is not None
+            lines.append(f"### `{result.environment}`: manifests valid\n")
+            lines.append("| resource |\n|---|")
+            lines += [f"| `{_cell(r.address)}` |" for r in result.state.resources]
         else:
-            click.echo(f"| | {_cell(error)} |")
+            lines.append(f"### `{result.environment}`: manifests invalid\n")
+            lines.append("| where | problem |\n|---|---|")
+            if isinstance(result.error, ManifestError):
+                lines += [
+                    f"| `{_cell(d.mark or '')}` | {_cell(d.message)} |"
+                    for d in result.error.diagnostics
+                ]
+            else:
+                lines.append(f"| | {_cell(result.error)} |")
+        warnings = "".join(f"warning: {w}\n" for w in result.warnings)
+        return Output(_text(lines), warnings)
 
-    def environments(self, summaries: list[EnvironmentSummary]) -> None:
-        click.echo("| environment | Global-e | merchant |\n|---|---|---|")
-        for s in summaries:
-            click.echo(f"| {_cell(s.name)} | {_cell(s.globale_env)} | {_cell(s.merchant_id)} |")
+    def validations(self, results: list[Validation]) -> Output:
+        each = [self.validation(r) for r in results]
+        return Output("".join(o.out for o in each), "".join(o.err for o in each))
 
-    def plan(self, plan: Plan, verbose: bool = False) -> None:
+    def environments(self, summaries: list[EnvironmentSummary]) -> str:
+        lines = ["| environment | Global-e | merchant |\n|---|---|---|"]
+        lines += [
+            f"| {_cell(s.name)} | {_cell(s.globale_env)} | {_cell(s.merchant_id)} |"
+            for s in summaries
+        ]
+        return _text(lines)
+
+    def plan(self, plan: Plan, verbose: bool = False) -> str:
         """A compact table fit for a PR comment, details folded per resource."""
-        click.echo(f"### `provision plan`: `{plan.environment}`\n")
+        lines = [f"### `provision plan`: `{plan.environment}`\n"]
         origin = f" (from `{plan.centra_url_source}`)" if plan.centra_url_source else ""
-        click.echo(f"Centra: `{_cell(plan.centra_url)}`{origin}\n")
-        click.echo(f"**{plan.summary_line()}**\n")
-        for note_line in plan.notes:
-            click.echo(f"> {_cell(note_line)}\n")
+        lines.append(f"Centra: `{_cell(plan.centra_url)}`{origin}\n")
+        lines.append(f"**{plan.summary_line()}**\n")
+        lines += [f"> {_cell(note_line)}\n" for note_line in plan.notes]
         if not plan.has_changes:
-            click.echo("No changes. Live Centra matches the manifests.")
-            return
-        click.echo("| | resource | executor | fields to change |\n|---|---|---|---|")
+            lines.append("No changes. Live Centra matches the manifests.")
+            return _text(lines)
+        lines.append("| | resource | executor | fields to change |\n|---|---|---|---|")
+        lines += [
+            f"| `{SYMBOL[c.action]}` | `{_cell(c.address)}` | {c.executor} | "
+            f"{len(c.changed_fields)} |"
+            for c in plan.pending
+        ]
         for c in plan.pending:
-            click.echo(
-                f"| `{SYMBOL[c.action]}` | `{_cell(c.address)}` | {c.executor} | "
-                f"{len(c.changed_fields)} |"
-            )
-        for c in plan.pending:
-            click.echo(
+            lines.append(
                 f"\n<details><summary><code>{SYMBOL[c.action]} {_cell(c.address)}"
                 "</code></summary>\n"
             )
-            click.echo("| | field | value | note |\n|---|---|---|---|")
-            for f in c.fields if c.action == Action.CREATE else c.changed_fields:
-                click.echo(
-                    f"| `{field_symbol(c, f)}` | `{_cell(f.path)}` | "
-                    f"{_cell(describe(c, f))} | {_cell(note(f, c).strip(' ()'))} |"
-                )
-            click.echo("\n</details>")
+            lines.append("| | field | value | note |\n|---|---|---|---|")
+            lines += [
+                f"| `{field_symbol(c, f)}` | `{_cell(f.path)}` | "
+                f"{_cell(describe(c, f))} | {_cell(note(f, c).strip(' ()'))} |"
+                for f in c.shown_fields
+            ]
+            lines.append("\n</details>")
+        return _text(lines)
 
-    def apply_result(self, result: ApplyResult) -> None:
-        click.echo(f"### `provision apply`: `{result.final.environment}`\n")
-        click.echo(f"**{result.summary_line()}**\n")
-        click.echo("| outcome | resource | action | executor |\n|---|---|---|---|")
-        for o in result.outcomes:
-            click.echo(f"| {o.outcome} | `{_cell(o.address)}` | {o.action} | {o.executor} |")
+    def apply_result(self, result: ApplyResult) -> str:
+        lines = [f"### `provision apply`: `{result.final.environment}`\n"]
+        lines.append(f"**{result.summary_line()}**\n")
+        lines.append("| outcome | resource | action | executor |\n|---|---|---|---|")
+        lines += [
+            f"| {o.outcome} | `{_cell(o.address)}` | {o.action} | {o.executor} |"
+            for o in result.outcomes
+        ]
         if result.runbook is not None:
-            click.echo("\n" + runbook_markdown(result.runbook))
+            lines.append("\n" + runbook_markdown(result.runbook))
+        return _text(lines)
 
-    def drift(self, report: DriftReport) -> None:
-        click.echo(drift_markdown(report), nl=False)
+    def drift(self, report: DriftReport, fail_on: str = "manifests") -> str:
+        return drift_markdown(report)
+
+
+def _text(lines: list[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
 
 
 def drift_markdown(report: DriftReport) -> str:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from centra_provision.errors import ManifestError, ProvisionError
+from centra_provision.errors import ManifestError
 from centra_provision.plans import Action, Outcome
+from centra_provision.render import Output, Renderer
+from centra_provision.render.envdiff import envdiff_text
 from centra_provision.render.plan_text import (
     SYMBOL,
     describe,
@@ -25,13 +27,18 @@ from centra_provision.render.plan_text import (
     value,
 )
 from centra_provision.render.runbook import runbook_text
+from centra_provision.render.state import state_list_text, state_show_text
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftItem, DriftReport
-    from centra_provision.manifest.desired import DesiredState
+    from centra_provision.engine.envdiff import EnvDiff
+    from centra_provision.engine.importer import ImportResult
+    from centra_provision.engine.validate import Validation
+    from centra_provision.manifest.environment import EnvironmentConfig
     from centra_provision.manifest.root import EnvironmentSummary
     from centra_provision.plans import Plan
+    from centra_provision.state.inspect import LedgerState, ResourceState
 
 COLOUR = {"create": "green", "update": "yellow", "delete": "red", "no-op": None}
 
@@ -50,8 +57,8 @@ class Styler:
         return click.style(text, fg=fg, dim=dim, bold=bold)
 
 
-def _emit(lines: list[str]) -> None:
-    click.echo("\n".join(lines))
+def _text(lines: list[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
 
 
 LEGEND = (
@@ -60,24 +67,37 @@ LEGEND = (
 )
 
 
-class TextConsole:
-    def validation_ok(self, state: DesiredState) -> None:
-        n = len(state.resources)
-        click.echo(f"OK: {n} resource{'s' if n != 1 else ''} in {state.environment.name}")
+class TextRenderer(Renderer):
+    name = "text"
 
-    def validation_failed(self, env: str, error: ProvisionError) -> None:
-        for line in error.lines():
-            click.echo(line if isinstance(error, ManifestError) else f"error: {line}", err=True)
-        if isinstance(error, ManifestError):
-            n = len(error.diagnostics)
-            click.echo(f"{env}: {n} error{'s' if n != 1 else ''}", err=True)
+    def validation(self, result: Validation) -> Output:
+        if result.error is not None:
+            error = result.error
+            lines = [
+                line if isinstance(error, ManifestError) else f"error: {line}"
+                for line in error.lines()
+            ]
+            if isinstance(error, ManifestError):
+                n = len(error.diagnostics)
+                lines.append(f"{result.environment}: {n} error{'s' if n != 1 else ''}")
+            return Output(err=_text(lines))
+        assert result.state is not None
+        n = len(result.state.resources)
+        out = f"OK: {n} resource{'s' if n != 1 else ''} in {result.environment}\n"
+        return Output(out, _text([f"warning: {w}" for w in result.warnings]))
 
-    def environments(self, summaries: list[EnvironmentSummary]) -> None:
+    def validations(self, results: list[Validation]) -> Output:
+        each = [self.validation(r) for r in results]
+        return Output("".join(o.out for o in each), "".join(o.err for o in each))
+
+    def environments(self, summaries: list[EnvironmentSummary]) -> str:
+        lines = []
         for s in summaries:
             detail = s.problem or f"{s.globale_env or '?'} merchant {s.merchant_id or '?'}"
-            click.echo(f"{s.name}\t{detail}")
+            lines.append(f"{s.name}\t{detail}")
+        return _text(lines)
 
-    def plan(self, plan: Plan, verbose: bool = False) -> None:
+    def plan(self, plan: Plan, verbose: bool = False) -> str:
         """Terraform-like: +/~/- per resource, changed fields, unchanged ones folded."""
         st = Styler()
         lines = [endpoint_line(plan.centra_url, plan.centra_url_source, plan.environment)]
@@ -120,9 +140,9 @@ class TextConsole:
         else:
             lines.append(st(LEGEND, dim=True))
         lines.append(st(plan.summary_line(), bold=True))
-        _emit(lines)
+        return _text(lines)
 
-    def apply_result(self, result: ApplyResult) -> None:
+    def apply_result(self, result: ApplyResult) -> str:
         st = Styler()
         colour = {"done": "green", "failed": "red", "pending": "yellow", "skipped": None}
         lines = []
@@ -162,9 +182,9 @@ class TextConsole:
                 )
         else:
             lines.append("Converged: live Centra matches the manifests.")
-        _emit(lines)
+        return _text(lines)
 
-    def drift(self, report: DriftReport) -> None:
+    def drift(self, report: DriftReport, fail_on: str = "manifests") -> str:
         st = Styler()
         lines = [endpoint_line(report.centra_url, report.centra_url_source, report.environment)]
         for item in report.items:
@@ -183,7 +203,46 @@ class TextConsole:
             lines += [f"           {line}" for line in unmanaged_lines(item)]
         lines += [st(n, "yellow") for n in report.notes]
         lines.append(st(drift_summary(report), bold=True))
-        _emit(lines)
+        return _text(lines)
+
+    def state_list(self, state: LedgerState) -> str:
+        return state_list_text(state)
+
+    def state_show(self, state: LedgerState, res: ResourceState) -> str:
+        return state_show_text(state, res)
+
+    def env_diff(self, diff: EnvDiff, show_all: bool = False) -> str:
+        return envdiff_text(diff, show_all)
+
+    def imported(self, result: ImportResult) -> str:
+        lines = [f"replaced {path}" for path in result.replaced]
+        lines += [f"copied base {result.folder.parent / name}" for name in result.bases]
+        lines += [f"imported {d.address} -> {result.folder / d.file}" for d in result.written]
+        lines += [
+            f"as base  {a} (Centra shows what the base says; nothing written)"
+            for a in result.from_base
+        ]
+        lines += [
+            f"missing  {a} (in the base, not in Centra: plan will create it)"
+            for a in result.missing
+        ]
+        lines += [
+            f"as base  {a} (Centra cannot show it; kept as the base says)"
+            for a in result.unreadable
+        ]
+        lines.append(
+            f"{len(result.docs)} resources in Centra: {len(result.written)} written under "
+            f"{result.folder}, {len(result.from_base)} as the base says"
+        )
+        return _text(lines)
+
+    def storefront(self, env: EnvironmentConfig, tags: dict[str, str]) -> str:
+        """The tags to paste into the page head (`--format html`)."""
+        head = (
+            f"<!-- Global-e module ({env.globale_env}, merchant {env.merchant_id}):"
+            " put both in the page head -->"
+        )
+        return _text([head, tags["css"], tags["script"]])
 
 
 def outside_heading(item: DriftItem) -> str:
