@@ -186,9 +186,24 @@ def _session_credentials(state: CentraState) -> None:
 
 
 def _configuration(state: CentraState) -> None:
+    """The merchant the emulator plays: two stores, every country, two warehouses, three
+    currencies, markets, shipping options and pricelists."""
     state.insert("store", {"name": "Retail", "type": "DIRECT_TO_CONSUMER"})
     state.insert("store", {"name": "Wholesale", "type": "WHOLESALE"})
     codes = sorted(c.alpha_2 for c in pycountry.countries)
+    _countries(state, codes)
+    _states(state, codes)
+    _warehouses(state, codes)
+    for code, name, rate, is_base in CURRENCIES:
+        state.insert("currency", {"code": code, "name": name, "rate": rate, "isBase": is_base})
+    se = codes.index("SE") + 1
+    others = [i + 1 for i, c in enumerate(codes) if c != "SE"]
+    _markets(state, se, others)
+    _shipping_options(state)
+    _pricelists(state, se, others)
+
+
+def _countries(state: CentraState, codes: list[str]) -> None:
     for code in codes:
         country = pycountry.countries.get(alpha_2=code)
         name = getattr(country, "common_name", None) or country.name  # type: ignore[union-attr]
@@ -196,7 +211,9 @@ def _configuration(state: CentraState) -> None:
             "country",
             {"code": code, "name": name, "isEU": code in EU, "continent": CONTINENTS.get(code)},
         )
-    _states(state, codes)
+
+
+def _warehouses(state: CentraState, codes: list[str]) -> None:
     for name, at, hidden in (
         ("Retail Warehouse", "SE", False),
         ("Wholesale Warehouse", "US", True),
@@ -217,10 +234,9 @@ def _configuration(state: CentraState) -> None:
                 "zipCode": None,
             },
         )
-    for code, name, rate, is_base in CURRENCIES:
-        state.insert("currency", {"code": code, "name": name, "rate": rate, "isBase": is_base})
-    se = codes.index("SE") + 1
-    others = [i + 1 for i, c in enumerate(codes) if c != "SE"]
+
+
+def _markets(state: CentraState, se: int, others: list[int]) -> None:
     rule = state.insert("allocation_rule", {"name": "Ship from Retail Warehouse"})
     state.insert(
         "market",
@@ -244,6 +260,9 @@ def _configuration(state: CentraState) -> None:
     state.insert("market", {"name": "Wholesale", "storeId": 2, "countries": [], "comment": None})
     for name, markets in (("Spring sale", [1]), ("Global-e launch", [2])):
         state.insert("campaign", {"name": name, "marketIds": markets})
+
+
+def _shipping_options(state: CentraState) -> None:
     for name, uri in (("Standard", "standard"), ("Express", "express")):
         state.insert(
             "shipping_option",
@@ -259,42 +278,26 @@ def _configuration(state: CentraState) -> None:
                 "markets": [1, 2],
             },
         )
-    state.insert(
-        "pricelist",
-        {
-            "name": "SEK",
-            "status": "ACTIVE",
-            "storeId": 1,
-            "currency": "SEK",
-            "countries": [se],
-            "defaultShippingOption": 1,
-            "comment": None,
-        },
-    )
-    state.insert(
-        "pricelist",
-        {
-            "name": "Global-e SEK",
-            "status": "ACTIVE",
-            "storeId": 1,
-            "currency": "SEK",
-            "countries": others,
-            "defaultShippingOption": 1,
-            "comment": None,
-        },
-    )
-    state.insert(
-        "pricelist",
-        {
-            "name": "Wholesale EUR",
-            "status": "ACTIVE",
-            "storeId": 2,
-            "currency": "EUR",
-            "countries": [],
-            "defaultShippingOption": None,
-            "comment": None,
-        },
-    )
+
+
+def _pricelists(state: CentraState, se: int, others: list[int]) -> None:
+    for name, store, currency, countries, default in (
+        ("SEK", 1, "SEK", [se], 1),
+        ("Global-e SEK", 1, "SEK", others, 1),
+        ("Wholesale EUR", 2, "EUR", [], None),
+    ):
+        state.insert(
+            "pricelist",
+            {
+                "name": name,
+                "status": "ACTIVE",
+                "storeId": store,
+                "currency": currency,
+                "countries": countries,
+                "defaultShippingOption": default,
+                "comment": None,
+            },
+        )
 
 
 def _catalog(state: CentraState, count: int, rng: random.Random) -> None:

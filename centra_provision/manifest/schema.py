@@ -15,19 +15,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from centra_provision.errors import Diagnostic
+from centra_provision.resources import KINDS
 from centra_provision.source import SourceDocument
 
-SCHEMA_KINDS = (
-    "Environment",
-    "Base",
-    "OrderApiPlugin",
-    "WebhookPlugin",
-    "AttributeType",
-    "TaxGroup",
-    "IntegrationToken",
-    "Pricelist",
-    "ShippingOption",
-)
+# The documents a manifest may hold: the layers, then every resource kind; each has
+# schemas/<kind>.json.
+SCHEMA_KINDS = ("Environment", "Base", *KINDS)
 
 
 @cache
