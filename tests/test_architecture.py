@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "centra_provision"
+from tests.support.paths import REPO
+
+PACKAGE = REPO / "centra_provision"
 FOUNDATION = {"source", "errors", "globale", "urls"}
 # package (or top-level module) -> what it may import besides itself
 ALLOWED: dict[str, set[str]] = {
