@@ -25,6 +25,7 @@ import hmac
 import json
 import os
 import secrets
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,25 +115,51 @@ def ledger_secret(backend: Backend, ledger_exists: bool = False) -> bytes:
         )
     key_file = key_file_for(Path(backend.url))
     try:
-        return key_file.read_text().strip().encode()
+        key = key_file.read_text().strip()
     except FileNotFoundError:
-        if ledger_exists:
-            raise LedgerKeyError(
-                f"ledger {backend.url} exists but its key file {key_file} does not: restore "
-                f"it, or set {KEY_ENV} to the key the ledger was written with"
-            ) from None
+        key = None
     except OSError as exc:
         raise LedgerKeyError(f"ledger key file {key_file}: {exc.strerror}") from None
+    if key is not None and len(key) >= MIN_KEY_CHARS:
+        return key.encode()
+    if ledger_exists:
+        what = "does not" if key is None else f"is not a key ({len(key)} characters)"
+        raise LedgerKeyError(
+            f"ledger {backend.url} exists but its key file {key_file} {what}: restore it, "
+            f"or set {KEY_ENV} to the key the ledger was written with"
+        )
+    return _new_key_file(key_file, replace=key is not None)
+
+
+# A key file shorter than this is not a key the tool made (64 hex digits): what a hand edit,
+# or a write cut short, left. It is never used as a key.
+MIN_KEY_CHARS = 32
+
+
+def _new_key_file(key_file: Path, replace: bool) -> bytes:
+    """A new random key, written whole or not at all (temp file, fsync, then linked into
+    place): a run killed half way leaves no half key. Another process that made the file a
+    moment ago wins, and its key is used."""
+    generated = secrets.token_hex(32)
     try:
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key_file.name}.", dir=key_file.parent)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(generated + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            if replace:
+                os.replace(tmp, key_file)
+            else:
+                os.link(tmp, key_file)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     except FileExistsError:  # another process made it a moment ago
         return key_file.read_text().strip().encode()
     except OSError as exc:
         raise LedgerKeyError(f"ledger key file {key_file}: {exc.strerror}") from None
-    generated = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(generated + "\n")
     return generated.encode()
 
 
