@@ -28,7 +28,10 @@ def check_binding(saved: Plan, fresh: Plan) -> None:
     """A saved plan runs only against the environment, Centra and ledger version it was
     made with."""
     if saved.environment != fresh.environment:
-        raise StalePlanError(f"the saved plan is for {saved.environment}, not {fresh.environment}")
+        raise StalePlanError(
+            f"the saved plan is for {saved.environment}, not {fresh.environment}; nothing "
+            "was applied"
+        )
     if saved.centra_url != fresh.centra_url:
         raise StalePlanError(
             f"the saved plan was made against {saved.centra_url}, but this run talks to "

@@ -68,7 +68,7 @@ def _set(key: str, value: object) -> Callable[[dict[str, Any]], None]:
 
 
 REFUSALS = [
-    (_set("environment", "prod"), "the saved plan is for prod, not local"),
+    (_set("environment", "prod"), "the saved plan is for prod, not local; nothing was applied"),
     (
         _set("ledger", None),
         "the saved plan was made with ledger (none), not .provision/local.ledger.json; "
