@@ -64,7 +64,8 @@ def check_url(res: Resource, ctx: CheckContext) -> Iterable[Diagnostic]:
         yield res.error(
             ("url",), f"webhook URL merchantId does not match the environment's {ctx.merchant_id}"
         )
-    if query.get("domain") != [ctx.centra_domain]:
+    if [d.lower() for d in query.get("domain", [])] != [ctx.centra_domain.lower()]:
+        # a domain name in any letter case is the same domain
         yield res.error(
             ("url",), f"webhook URL domain does not match the environment's {ctx.centra_domain}"
         )
