@@ -1,4 +1,4 @@
-"""Mutation score of the test suite over the core (engine/, centra/, catalog.py,
+"""Mutation score of the test suite over the core (engine/, centra/, catalog/, state/,
 manifest/merge.py), measured with mutmut on a seeded uniform sample of its mutants.
 
 Run: pip install -e '.[test,mutation]'
@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCOPE = [
     "centra_provision/engine/*",
     "centra_provision/centra/*",
-    "centra_provision/catalog.py",
+    "centra_provision/catalog/*",
+    "centra_provision/state/*",
     "centra_provision/manifest/merge.py",
 ]
 COPIED = ["tests", "manifests", "examples", "scripts", "bench", "README.md", "CHANGELOG.md", ".ci"]
