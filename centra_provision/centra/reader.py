@@ -19,6 +19,7 @@ from graphql import DocumentNode
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import Capabilities
+from centra_provision.centra.shipping_checks import check_shipping_options, probe_shipping_options
 from centra_provision.errors import CentraPermissionError
 from centra_provision.resources import KINDS, LIVE_LISTS, Resource
 from centra_provision.resources.live import (
@@ -76,9 +77,7 @@ async def read_live(
         if r.name in live.entries(SHIPPING_OPTIONS.field)
     ]
     if options and not denied:
-        await _named(
-            _check_shipping_options(client, caps, live, options), "shippingOptions", denied
-        )
+        await _named(check_shipping_options(client, caps, live, options), "shippingOptions", denied)
     if denied:
         raise CentraPermissionError(
             [m for e in denied for m in e.missing], [p for e in denied for p in e.paths]
@@ -104,64 +103,6 @@ async def read_stores(client: CentraClient, caps: Capabilities) -> dict[str, Liv
     live = LiveState()
     await _read_pages(client, caps, live, [STORES])
     return dict(live.stores)
-
-
-async def _check_shipping_options(
-    client: CentraClient, caps: Capabilities, live: LiveState, options: list[Resource]
-) -> None:
-    """One request: per option, a filtered alias per field and per store and market."""
-    docs = []
-    variables: dict[str, Any] = {}
-    keys: dict[str, tuple[str, str | None, str | None]] = {}
-
-    def add(
-        template: str, key: str, values: dict[str, Any], meaning: tuple[str, str | None, str | None]
-    ) -> None:
-        docs.append(operations.instance(operations.load(template), key))
-        variables.update({f"{name}_{key}": value for name, value in values.items()})
-        keys[key] = meaning
-
-    for res in options:
-        oid = live.entries(SHIPPING_OPTIONS.field)[res.name]["id"]
-        key = f"o{oid}"
-        currency = live.currencies.get(str(res.spec["currency"]), {}).get("id", -1)
-        add(
-            "shipping_option_checks",
-            key,
-            {
-                "id": [oid],
-                "status": [res.spec["status"]],
-                "currencyId": [currency],
-                "storeType": res.spec["storeType"],
-            },
-            (res.name, None, None),
-        )
-        for store in live.stores.values():
-            add(
-                "shipping_option_in_store",
-                f"{key}s{store.id}",
-                {"id": [oid], "storeId": [store.id]},
-                (res.name, "stores", store.name),
-            )
-        for market_name, market in live.markets.items():
-            add(
-                "shipping_option_in_market",
-                f"{key}m{market['id']}",
-                {"id": [oid], "marketId": [market["id"]]},
-                (res.name, "markets", market_name),
-            )
-    doc = caps.prepare(operations.combine("ShippingOptionChecks", docs))
-    data = await client.execute(
-        operations.text(doc), variables, operation_name="ShippingOptionChecks"
-    )
-    for response_key, rows in data.items():
-        key, field = response_key.split("_", 1)
-        name, group, member = keys[key]
-        checks = live.shipping_checks.setdefault(name, {"stores": {}, "markets": {}})
-        if group is None:
-            checks[field] = bool(rows)
-        elif member is not None:
-            checks[group][member] = bool(rows)
 
 
 def read_document(lists: list[LiveList]) -> DocumentNode:
@@ -285,52 +226,5 @@ async def read_everything(client: CentraClient, caps: Capabilities) -> LiveState
     if live.stores:
         await _read_plugins(client, caps, live, sorted(live.stores))
     if live.entries(SHIPPING_OPTIONS.field):
-        await _probe_shipping_options(client, caps, live)
+        await probe_shipping_options(client, caps, live)
     return live
-
-
-async def _probe_shipping_options(
-    client: CentraClient, caps: Capabilities, live: LiveState
-) -> None:
-    """Without desired values, try each candidate: one alias answers for each value."""
-    docs = []
-    variables: dict[str, Any] = {}
-    meaning: dict[str, tuple[str, str, Any]] = {}
-    for name, option in live.entries(SHIPPING_OPTIONS.field).items():
-        oid = option["id"]
-        candidates: list[tuple[str, Any, dict[str, Any]]] = [
-            *(("status", s, {"status": [s]}) for s in ("ACTIVE", "INACTIVE")),
-            *(("storeType", t, {"storeType": t}) for t in ("DIRECT_TO_CONSUMER", "WHOLESALE")),
-            *(("currency", code, {"currencyId": [c["id"]]}) for code, c in live.currencies.items()),
-        ]
-        for i, (field, value, values) in enumerate(candidates):
-            key = f"o{oid}c{i}"
-            docs.append(
-                operations.keep_roots(
-                    operations.instance(operations.load("shipping_option_checks"), key),
-                    {f"{key}_{field}"},
-                )
-            )
-            variables.update({f"id_{key}": [oid], **{f"{k}_{key}": v for k, v in values.items()}})
-            meaning[f"{key}_{field}"] = (name, field, value)
-        for store in live.stores.values():
-            key = f"o{oid}s{store.id}"
-            docs.append(operations.instance(operations.load("shipping_option_in_store"), key))
-            variables.update({f"id_{key}": [oid], f"storeId_{key}": [store.id]})
-            meaning[f"{key}_inStore"] = (name, "stores", store.name)
-        for market_name, market in live.markets.items():
-            key = f"o{oid}m{market['id']}"
-            docs.append(operations.instance(operations.load("shipping_option_in_market"), key))
-            variables.update({f"id_{key}": [oid], f"marketId_{key}": [market["id"]]})
-            meaning[f"{key}_inMarket"] = (name, "markets", market_name)
-    doc = caps.prepare(operations.combine("ShippingOptionProbe", docs))
-    data = await client.execute(
-        operations.text(doc), variables, operation_name="ShippingOptionProbe"
-    )
-    for key, rows in data.items():
-        name, field, value = meaning[key]
-        found = live.shipping_checks.setdefault(name, {"stores": {}, "markets": {}})
-        if field in ("stores", "markets"):
-            found[field][value] = bool(rows)
-        elif rows:
-            found[f"value:{field}"] = value

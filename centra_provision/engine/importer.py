@@ -131,6 +131,27 @@ def import_environment(
     desired = load_desired_state(root, env_name)
     env = desired.environment
     folder = output / env_name
+    existing = _refuse_unasked_overwrite(folder, force)
+    options = RunOptions(url_override)
+    live = run_session(root, env_name, options, _read_everything, with_state=False, desired=desired)
+    base = _base_specs(root, env_name, env.doc.data)
+    docs = _named_as_base(documents(live), base)
+    written, same = _against_base(docs, base)
+    have = {(d.kind, d.name) for d in docs}
+    missing = tuple(f"{k}/{n}" for (k, n) in base if k in IMPORTED_KINDS and (k, n) not in have)
+    unreadable = tuple(f"{k}/{n}" for (k, n) in base if k not in IMPORTED_KINDS)
+    _snapshot_imported(desired, docs, live, url_override, record)
+    bases = _copy_bases(root, output, env.includes)
+    for path in existing:
+        path.unlink()
+    _write(folder, env.doc.data, written)
+    return ImportResult(
+        tuple(docs), written, same, missing, unreadable, tuple(existing), bases, folder
+    )
+
+
+def _refuse_unasked_overwrite(folder: Path, force: bool) -> list[Path]:
+    """The manifests already in the output folder: refused unless `force`."""
     existing = existing_manifests(folder)
     if existing and not force:
         names = ", ".join(p.name for p in existing)
@@ -138,16 +159,14 @@ def import_environment(
             f"{folder} already holds manifests ({names}); nothing was written. Pass --force "
             "to replace them, or choose another --output"
         )
-    live = run_session(
-        root,
-        env_name,
-        RunOptions(url_override),
-        _read_everything,
-        with_state=False,
-        desired=desired,
-    )
-    base = _base_specs(root, env_name, env.doc.data)
-    docs = _named_as_base(documents(live), base)
+    return existing
+
+
+def _against_base(
+    docs: list[ImportedDocument], base: dict[tuple[str, str], dict[str, Any]]
+) -> tuple[tuple[ImportedDocument, ...], tuple[str, ...]]:
+    """What to write (a document the base lacks whole, one it has as its overlay), and the
+    addresses Centra has exactly as the base says."""
     written, same = [], []
     for doc in docs:
         if (doc.kind, doc.name) not in base:
@@ -158,24 +177,7 @@ def import_environment(
             same.append(doc.address)
         else:
             written.append(ImportedDocument(doc.file, doc.kind, doc.name, over))
-    have = {(d.kind, d.name) for d in docs}
-    missing = tuple(f"{k}/{n}" for (k, n) in base if k in IMPORTED_KINDS and (k, n) not in have)
-    unreadable = tuple(f"{k}/{n}" for (k, n) in base if k not in IMPORTED_KINDS)
-    _snapshot_imported(desired, docs, live, url_override, record)
-    bases = _copy_bases(root, output, env.includes)
-    for path in existing:
-        path.unlink()
-    _write(folder, env.doc.data, written)
-    return ImportResult(
-        tuple(docs),
-        tuple(written),
-        tuple(same),
-        missing,
-        unreadable,
-        tuple(existing),
-        bases,
-        folder,
-    )
+    return tuple(written), tuple(same)
 
 
 async def _read_everything(session: EnvironmentSession) -> LiveState:
@@ -200,7 +202,7 @@ def _named_as_base(
     return out
 
 
-def _write(folder: Path, env_doc: dict[str, Any], written: list[ImportedDocument]) -> None:
+def _write(folder: Path, env_doc: dict[str, Any], written: tuple[ImportedDocument, ...]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "environment.yaml").write_text(_dump(env_doc))
     by_file: dict[str, list[str]] = {}
