@@ -19,6 +19,11 @@ def wait_words(seconds: float, reason: str) -> str:
     return f"waiting {max(1, round(seconds))} s for {reason}"
 
 
+def page_line(pages: int, rows: int) -> str:
+    """A log line of an export's progress."""
+    return f"exported {pages} pages, {rows} rows"
+
+
 class CatalogProgress(Display):
     """Counts pages and rows; subclasses decide how to show them."""
 
@@ -95,10 +100,7 @@ class LoggedCatalogProgress(CatalogProgress):
 
     def show_page(self) -> None:
         if self.pages % self.every == 0:
-            click.echo(
-                f"exported {self.pages} pages, {self.rows} rows",
-                err=True,
-            )
+            click.echo(page_line(self.pages, self.rows), err=True)
 
     def show_wait(self, text: str) -> None:
         click.echo(text, err=True)

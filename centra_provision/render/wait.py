@@ -16,6 +16,28 @@ STATE_WORDS = {VERIFIED: "verified", ATTEST: "needs attest", "waiting": "waiting
 STATE_STYLE = {VERIFIED: "green", ATTEST: "yellow", "waiting": "cyan"}
 
 
+def wait_line(row: WaitRow) -> str:
+    """One resource's state after a look at Centra, as a log line."""
+    return f"{STATE_WORDS[row.state]:12} {row.address}: {row.describe()}"
+
+
+def interrupted_lines(rows: list[WaitRow], environment: str) -> list[str]:
+    """What Ctrl-C leaves: recorded, pending, and how to go on."""
+    done = [r for r in rows if r.state == VERIFIED]
+    pending = [r for r in rows if r.state != VERIFIED]
+    lines = ["Interrupted while waiting for the back office."]
+    if done:
+        lines.append("Recorded in the ledger:")
+        lines += [f"  {r.address}: {r.describe()}" for r in done]
+    if pending:
+        lines.append("Still pending:")
+        lines += [f"  {r.address}: {r.describe()}" for r in pending]
+        lines.append(
+            f"Run `provision apply -e {environment} --auto-approve --wait 600` to go on waiting."
+        )
+    return lines
+
+
 class WaitDisplay(Display):
     """Keeps the last rows; subclasses show them."""
 
@@ -30,21 +52,7 @@ class WaitDisplay(Display):
         raise NotImplementedError
 
     def interrupted(self, environment: str) -> list[str]:
-        """What Ctrl-C leaves: recorded, pending, and how to go on."""
-        done = [r for r in self.rows if r.state == VERIFIED]
-        pending = [r for r in self.rows if r.state != VERIFIED]
-        lines = ["Interrupted while waiting for the back office."]
-        if done:
-            lines.append("Recorded in the ledger:")
-            lines += [f"  {r.address}: {r.describe()}" for r in done]
-        if pending:
-            lines.append("Still pending:")
-            lines += [f"  {r.address}: {r.describe()}" for r in pending]
-            lines.append(
-                f"Run `provision apply -e {environment} --auto-approve --wait 600` to go on "
-                "waiting."
-            )
-        return lines
+        return interrupted_lines(self.rows, environment)
 
 
 class LiveWaitTable(WaitDisplay):
@@ -92,4 +100,4 @@ class WaitLog(WaitDisplay):
             key = (r.state, r.matching)
             if self.seen.get(r.address) != key:
                 self.seen[r.address] = key
-                click.echo(f"{STATE_WORDS[r.state]:12} {r.address}: {r.describe()}")
+                click.echo(wait_line(r))
