@@ -137,6 +137,32 @@ def test_a_sleeper_behind_a_lock_sleeps_from_when_it_got_the_lock() -> None:
     assert seen == [("first", 1.0), ("other", 1.5), ("second", 2.0)]
 
 
+def in_flight(clock: FakeClock) -> float:
+    """How much virtual time passed while a coroutine awaited real I/O (a 5 ms reply) as
+    another slept 1 s on the clock."""
+    during: list[float] = []
+
+    async def request() -> None:
+        await asyncio.sleep(0.005)  # the loop is idle: a reply on its way
+        during.append(clock.elapsed)
+
+    async def main() -> None:
+        await asyncio.gather(clock.sleep(1.0), request())
+
+    asyncio.run(main())
+    return during[0]
+
+
+def test_without_a_grace_io_in_flight_takes_virtual_time() -> None:
+    assert in_flight(FakeClock()) == 1.0
+
+
+def test_a_grace_lets_io_in_flight_land_before_time_moves() -> None:
+    clock = FakeClock(io_grace=0.1)
+    assert in_flight(clock) == 0.0
+    assert clock.elapsed == 1.0
+
+
 def test_a_cancelled_sleeper_neither_wakes_nor_holds_time_back() -> None:
     clock = FakeClock()
 

@@ -12,9 +12,15 @@ has nothing else ready to run (every coroutine is sleeping on this clock or bloc
 something else), then to the earliest pending deadline, wakes that one sleeper, and lets
 the loop settle again. So sleepers wake in deadline order (ties in the order they slept),
 each sees exactly its own deadline, and a coroutine that was about to sleep registers
-before time moves past it. Work the driver cannot see (a request in flight to a served
-emulator, a thread of the in-process one) may find the clock advanced when it comes back:
-that work took virtual time, as it takes real time, which no waiting code here relies on.
+before time moves past it.
+
+Work the driver cannot see (a request in flight to a served emulator, a thread of the
+in-process one) may find the clock advanced when it comes back: that work took virtual
+time, as it takes real time. Sequential code never notices (a client sleeps only between
+its own requests). Code that sleeps in one coroutine while others have requests in flight
+(the catalog export's concurrent pages) would have those requests reach the emulator late,
+after buckets refilled; `io_grace` makes the driver wait that many real seconds (once the
+loop is idle, before each advance) for replies in flight to land first.
 """
 
 from __future__ import annotations
@@ -35,7 +41,10 @@ FALLBACK_PASSES = 20
 class FakeClock:
     """Virtual time for one test; `sleeps` records every wait asked for, in order."""
 
-    def __init__(self, monotonic: float = START_MONOTONIC, wall: float = START_WALL) -> None:
+    def __init__(
+        self, monotonic: float = START_MONOTONIC, wall: float = START_WALL, io_grace: float = 0.0
+    ) -> None:
+        self.io_grace = io_grace
         self._start = monotonic
         self._wall = wall
         self._now = monotonic  # one attribute: a reader on another thread sees both move at once
@@ -86,6 +95,9 @@ class FakeClock:
         """Wake sleepers one at a time, in deadline order, once the loop is idle."""
         while self._sleepers:
             await _settle()
+            if self.io_grace > 0:
+                await asyncio.sleep(self.io_grace)  # real time: replies in flight land
+                await _settle()
             deadline, _, waiter = heapq.heappop(self._sleepers)
             if waiter.done():  # its sleeper was cancelled
                 continue
