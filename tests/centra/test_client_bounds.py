@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from centra_provision.centra.client import CentraClient, RetryPolicy
+from centra_provision.centra.client import RESUME_MARGIN, CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import ClientRateLimiter
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.planner import plan_environment
@@ -79,20 +79,23 @@ def test_client_limiter_follows_the_configured_quota() -> None:
 def test_retry_after_is_waited_out_even_when_backoff_is_shorter() -> None:
     """A 429 says when to come back; a client whose own backoff is a millisecond must still
     wait until then (the storm test's Retry-After of 0 could never show this)."""
-    emulator = Emulator(":memory:", products=0)
+    clock = FakeClock()  # the client's and the emulator's: the second is waited, not spent
+    emulator = Emulator(":memory:", products=0, clock=clock)
     with served(emulator) as url:
         api = EmulatorClient(emulator, url)
         api.faults(storm_requests=1, storm_retry_after=1, retry_after_form="delta-seconds")
         fast = RetryPolicy(attempts=5, base_delay=0.001, max_delay=0.002)
 
         async def read() -> dict[str, Any]:
-            async with CentraClient(f"{url}/graphql", api.token, retry=fast) as client:
+            async with CentraClient(f"{url}/graphql", api.token, retry=fast, clock=clock) as client:
                 return await client.execute("query Stores { stores { id } }")
 
         assert asyncio.run(read())["stores"]
         (refused_at, resume), *_ = emulator.refusals
         following = [t for t in emulator.arrivals if t > refused_at]
         assert following and following[0] >= resume
+        assert following[0] == pytest.approx(resume + RESUME_MARGIN, abs=1e-6)
+        assert clock.sleeps == [pytest.approx(1 + RESUME_MARGIN)]  # not the 2 ms back-off
     emulator.state.close()
 
 
