@@ -28,6 +28,7 @@ from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.discovery import Capabilities
 from centra_provision.centra.ratelimit import DEFAULT_SHARE
 from centra_provision.centra.reader import read_stores
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.engine.session import EnvironmentSession, RunOptions, run_session
 from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import load_desired_state
@@ -55,6 +56,7 @@ class ExportOptions:
     retry: RetryPolicy | None = None
     progress: bool = False
     rate_share: float = DEFAULT_SHARE  # the most of each Centra rate-limit bucket to take
+    clock: Clock = SYSTEM_CLOCK  # what rate limits and retries wait on
 
 
 @dataclass
@@ -311,7 +313,7 @@ def export_catalog(
             checkpoint.path.unlink(missing_ok=True)  # finished: nothing to resume
         return result
 
-    run = RunOptions(options.url_override, (), options.retry, options.rate_share)
+    run = RunOptions(options.url_override, (), options.retry, options.rate_share, options.clock)
     try:
         return run_session(root, env_name, run, work, with_state=False, desired=desired)
     finally:

@@ -6,14 +6,13 @@ moment a Retry-After names (else exponential backoff with jitter), bounded in co
 total time. A mutation whose outcome is unknown is never retried here: it raises
 OutcomeUnknown so the caller re-reads.
 `errors[]` and `userErrors` become typed exceptions with one-line messages.
+Back-off, Retry-After moments and the retry budget are read and waited through a `Clock`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from centra_provision.centra.operations import load, text
 from centra_provision.centra.ratelimit import ClientRateLimiter
 from centra_provision.centra.retry_after import resume_at
 from centra_provision.centra.transport import CONNECT_ATTEMPTS, classify, path_hint, printable
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.errors import (
     CentraAuthError,
     CentraGraphQLError,
@@ -88,12 +88,17 @@ class CentraClient:
         timeout: float = 30.0,
         seed: int | None = None,
         token_source: str = "",
+        clock: Clock | None = None,
     ) -> None:
+        """`clock` (by default the limiter's, else the real one) is where retries wait and
+        Retry-After moments are read: one clock for both, so a 429's pause and the
+        limiter's budgets agree on what time it is."""
         check_url(url)
         self.url = url
         self._token = token
         self.token_source = token_source  # the variable it came from, named when refused
-        self.limiter = limiter or ClientRateLimiter()
+        self.clock = clock or (limiter.clock if limiter is not None else SYSTEM_CLOCK)
+        self.limiter = limiter or ClientRateLimiter(clock=self.clock)
         self.retry = retry or RetryPolicy()
         self.count = RequestCount()
         self._rng = random.Random(seed)
@@ -165,7 +170,7 @@ class CentraClient:
     async def _post(
         self, payload: dict[str, Any], is_mutation: bool, name: str | None
     ) -> dict[str, Any]:
-        started = time.monotonic()
+        started = self.clock.monotonic()
         attempt = 0
         while True:
             drawn = await self.limiter.acquire(is_mutation, name)
@@ -208,7 +213,7 @@ class CentraClient:
             attempt += 1
             self.count.retried += 1
             log.debug("retrying %s in %.2fs", name or "request", delay)
-            await asyncio.sleep(delay)
+            await self.clock.sleep(delay)
 
     def _failure(self, exc: httpx.TransportError) -> _Failure:
         """A transport failure classified; a certificate that does not verify ends the run
@@ -231,17 +236,18 @@ class CentraClient:
         (Centra sends the timestamp to resume at, RATE:13), else jittered backoff; an error
         when the attempts (`attempts`, else the policy's) or the time budget would run out
         first."""
-        spent = time.monotonic() - started
+        spent = self.clock.monotonic() - started
         if attempt + 1 >= min(self.retry.attempts, attempts or self.retry.attempts):
             raise CentraUnavailable(
                 f"Centra at {self.url} kept failing ({reason}) after "
                 f"{attempt + 1} attempts in {spent:.1f}s"
             )
-        moment = resume_at(retry_after, time.time()) if retry_after is not None else None
+        now = self.clock.time()  # a Retry-After names a wall-clock moment
+        moment = resume_at(retry_after, now) if retry_after is not None else None
         if moment is None:
             delay = self.retry.backoff(attempt, self._rng)
         else:
-            delay = max(0.0, moment - time.time()) + RESUME_MARGIN
+            delay = max(0.0, moment - now) + RESUME_MARGIN
             self.limiter.pause(delay)
         if spent + delay > self.retry.total_seconds:
             if moment is not None:
@@ -271,7 +277,7 @@ class CentraClient:
 
     async def get(self, path: str, headers: dict[str, str]) -> httpx.Response:
         """A plain GET on the same host (the Order API probe), with the same retries."""
-        started = time.monotonic()
+        started = self.clock.monotonic()
         attempt = 0
         while True:
             self.count.other += 1
@@ -290,7 +296,7 @@ class CentraClient:
                 delay = self._next_delay(attempt, started, None, failure.reason, failure.limit)
             attempt += 1
             self.count.retried += 1
-            await asyncio.sleep(delay)
+            await self.clock.sleep(delay)
 
 
 @dataclass(frozen=True)

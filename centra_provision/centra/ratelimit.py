@@ -13,17 +13,18 @@ so a request draws what the same operation cost last time (the most any operatio
 for one never seen) and the difference is settled when the answer arrives.
 
 A wait longer than `max_wait` (the share of an hourly bucket is used up) is an error that
-says which bucket and how long, not a silent hang.
+says which bucket and how long, not a silent hang. Time is read and waited through a `Clock`
+(the real one unless a test gives a fake one), so those waits can be tested exactly.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.errors import CentraUnavailable
 
 INTERVALS = {"TEN_SECONDS": 10.0, "ONE_HOUR": 3600.0}  # RATE:97
@@ -76,11 +77,14 @@ class Budget:
 
 
 def budgets(
-    rows: Iterable[Mapping[str, Any]], share: float, now: float | None = None
+    rows: Iterable[Mapping[str, Any]],
+    share: float,
+    now: float | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> dict[tuple[str, str], Budget]:
     """Budgets sized from `rateLimits` rows: `share` of what remains, refilling at `share`
-    of the bucket's rate."""
-    now = time.monotonic() if now is None else now
+    of the bucket's rate; they start `now` (by default the clock's present)."""
+    now = clock.monotonic() if now is None else now
     out = {}
     for row in rows:
         kind, interval = str(row["type"]), str(row["intervalSeconds"])
@@ -116,14 +120,18 @@ class ClientRateLimiter:
         interval: float = 10.0,
         share: float = DEFAULT_SHARE,
         max_wait: float = 120.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """`clock` is where budgets refill and callers wait: a test's fake one makes a
+        minute of pacing pass in no time."""
         quotas = dict(GROWTH)
         if interval == 10.0:
             quotas[("REQUEST_COUNT", "TEN_SECONDS")] = requests
             quotas[("MUTATION_COUNT", "TEN_SECONDS")] = mutations
         self.share = share
         self.max_wait = max_wait
-        self.budgets = budgets(plan_rows(quotas), share)
+        self.clock = clock
+        self.budgets = budgets(plan_rows(quotas), share, clock=clock)
         self.costs: dict[str, float] = {}  # operation name -> its last complexity
         self.lock = asyncio.Lock()
         self.paused_until = 0.0
@@ -133,7 +141,7 @@ class ClientRateLimiter:
 
     def configure(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Size the budgets from Centra's own `rateLimits` answer."""
-        found = budgets(rows, self.share)
+        found = budgets(rows, self.share, clock=self.clock)
         if found:
             self.budgets = found
             self.configured = True
@@ -141,7 +149,7 @@ class ClientRateLimiter:
     def pause(self, seconds: float) -> None:
         """Hold every caller for `seconds`: Centra refused us until then (a 429), and any
         request sent earlier "will trigger the rate limiting again" (RATE:13)."""
-        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        self.paused_until = max(self.paused_until, self.clock.monotonic() + seconds)
 
     def estimate(self, operation: str | None) -> float:
         known = self.costs.get(operation or "")
@@ -155,7 +163,7 @@ class ClientRateLimiter:
             needs["MUTATION_COUNT"] = 1.0
         async with self.lock:
             while True:
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 drawn = [b for b in self.budgets.values() if b.kind in needs]
                 for b in drawn:
                     b.refill(now)
@@ -169,7 +177,7 @@ class ClientRateLimiter:
                     raise CentraUnavailable(self._too_long(None if paused else slowest, wait))
                 if self.on_wait is not None:
                     self.on_wait(wait, _quota_words(slowest, paused))
-                await asyncio.sleep(wait)
+                await self.clock.sleep(wait)
             for b in drawn:
                 b.tokens -= needs[b.kind]
         return needs["QUERY_COMPLEXITY"]

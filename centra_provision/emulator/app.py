@@ -36,7 +36,7 @@ from centra_provision.emulator.graphql_api import (
     parse_request,
     run,
 )
-from centra_provision.emulator.limits import RateLimiter, retry_after_header
+from centra_provision.emulator.limits import RateLimiter, TimeSource, retry_after_header
 from centra_provision.emulator.seed import seed, token_digest
 from centra_provision.emulator.store import CentraState
 
@@ -56,9 +56,12 @@ class Emulator:
         *,
         plan: str = "growth",
         quotas: Mapping[str, int] | None = None,
+        clock: TimeSource = time,
     ) -> None:
         """`plan` is Centra's rate-limit plan; `quotas` overrides single buckets
-        ("REQUEST_COUNT/ONE_HOUR": 100), as do the two older 10-second shorthands."""
+        ("REQUEST_COUNT/ONE_HOUR": 100), as do the two older 10-second shorthands. `clock`
+        (the `time` module unless a test shares its fake clock with the client) is what the
+        buckets refill on and what `arrivals`, `refusals` and Retry-After moments are in."""
         self.state = CentraState(state_path)
         seed(self.state, products)
         self.schema = build_api_schema(self.state)
@@ -67,11 +70,12 @@ class Emulator:
             overrides.setdefault("REQUEST_COUNT/TEN_SECONDS", requests_per_10s)
         if mutations_per_10s is not None:
             overrides.setdefault("MUTATION_COUNT/TEN_SECONDS", mutations_per_10s)
-        self.limiter = RateLimiter(plan, overrides)
+        self.clock = clock
+        self.limiter = RateLimiter(plan, overrides, clock)
         self.faults = faults or Faults()
         self.stats: Counter[str] = Counter()
-        # Wall-clock times for tests: every GraphQL request's arrival, and every 429's
-        # (sent at, resume at) pair, so a test can check a client waited to the moment.
+        # Wall-clock times (on `clock`) for tests: every GraphQL request's arrival, and every
+        # 429's (sent at, resume at) pair, so a test can check a client waited to the moment.
         self.arrivals: deque[float] = deque(maxlen=10_000)
         self.refusals: deque[tuple[float, float]] = deque(maxlen=10_000)
         self._parsed: dict[tuple[str, Any], Parsed] = {}
@@ -151,7 +155,7 @@ class Emulator:
 
     async def graphql(self, request: Request) -> Response:
         self.stats["requests"] += 1
-        self.arrivals.append(time.time())
+        self.arrivals.append(self.clock.time())
         await self.faults.delay()
         if self.faults.take_storm():
             return self._refused(429, self.faults.storm_retry_after)
@@ -235,7 +239,7 @@ class Emulator:
     def _refused(self, status: int, delay: float) -> Response:
         """A 429 whose Retry-After names the moment to resume (recorded in `refusals`)."""
         self.stats[f"status.{status}"] += 1
-        now = time.time()
+        now = self.clock.time()
         header = retry_after_header(self.faults.retry_after_form, delay, now)
         self.refusals.append((now, now + max(0.0, delay)))
         return JSONResponse(

@@ -7,6 +7,8 @@ mutations, 1 complexity point = 1 token; a bucket starts full and refills at a c
 every bucket it draws from holds enough tokens, and then draws from all of them at once;
 otherwise it is refused with 429 and the moment when it would be admitted. The plans are
 the table on https://centra.dev/integration-api/api-rate-limits ("Growth" is the default).
+Buckets refill on a `TimeSource` (the `time` module unless a test gives its own), so a test
+can let minutes of refill pass without waiting for them.
 """
 
 from __future__ import annotations
@@ -17,12 +19,22 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any
+from typing import Any, Protocol
 
 # How a 429 states when to resume. Centra sends "the timestamp of when you can resume your
 # requests" (RATE:13, RATE:77), so `epoch` is the default; the others are what RFC 9110
 # allows or what other servers send, for testing clients against every form.
 RETRY_AFTER_FORMS = ("epoch", "epoch-whole", "epoch-ms", "delta-seconds", "http-date")
+
+
+class TimeSource(Protocol):
+    """Where the emulator reads time: the `time` module, or a test's fake clock shared with
+    the client under test (the emulator imports nothing of the client's, so it names what it
+    needs here)."""
+
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
 
 
 def retry_after_header(form: str, delay: float, now: float | None = None) -> str:
@@ -125,8 +137,14 @@ def quotas_for(
 class RateLimiter:
     """The six buckets of one Centra environment."""
 
-    def __init__(self, plan: str = "growth", overrides: Mapping[str, int] | None = None) -> None:
-        now = time.monotonic()
+    def __init__(
+        self,
+        plan: str = "growth",
+        overrides: Mapping[str, int] | None = None,
+        clock: TimeSource = time,
+    ) -> None:
+        self.clock = clock
+        now = clock.monotonic()
         self.plan = plan
         self.buckets = {
             key: Bucket(key[0], key[1], quota, float(quota), now, float(quota))
@@ -151,7 +169,7 @@ class RateLimiter:
         needs = {"REQUEST_COUNT": 1, "QUERY_COMPLEXITY": complexity}
         if is_mutation:
             needs["MUTATION_COUNT"] = 1
-        now = time.monotonic()
+        now = self.clock.monotonic()
         with self.lock:
             drawn = [b for b in self.buckets.values() if b.kind in needs]
             for b in drawn:
@@ -166,7 +184,7 @@ class RateLimiter:
 
     def report(self) -> list[dict[str, Any]]:
         """The six rows of `rateLimits` (RATE:84-100), in the documented example's order."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         with self.lock:
             rows = []
             for kind in KINDS:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.centra.ratelimit import DEFAULT_SHARE
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.engine.planner import plan_live
 from centra_provision.engine.record import record_applied, snapshot_converged
 from centra_provision.engine.saved_plan import select_saved
@@ -67,10 +68,11 @@ class ApplyOptions:
     retry: RetryPolicy | None = None
     rate_share: float = DEFAULT_SHARE  # the most of each Centra rate-limit bucket to take
     watcher: WaitWatcher | None = None  # told how guided resources stand during --wait
+    clock: Clock = SYSTEM_CLOCK  # what rate limits, retries and --wait's polling wait on
 
     @property
     def run(self) -> RunOptions:
-        return RunOptions(self.url_override, self.targets, self.retry, self.rate_share)
+        return RunOptions(self.url_override, self.targets, self.retry, self.rate_share, self.clock)
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,13 @@ async def apply_session(
     runbook = evaluator.runbook()
     if runbook is not None and options.wait_seconds > 0:
         await wait_for_guided(
-            session, outcomes, journal, options.wait_seconds, options.poll_seconds, options.watcher
+            session,
+            outcomes,
+            journal,
+            options.wait_seconds,
+            options.poll_seconds,
+            options.watcher,
+            options.clock,
         )
         runbook = runbook.only({o.address for o in outcomes if o.outcome == Outcome.PENDING})
     final, live = await plan_live(session)

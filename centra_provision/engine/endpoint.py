@@ -18,6 +18,7 @@ import httpx
 
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import DEFAULT_SHARE, ClientRateLimiter
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.errors import CentraAuthError, CentraUnavailable, UsageError
 from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.urls import PINNED_HOSTS_ENV, pinned_hosts, unpinned_host
@@ -64,15 +65,20 @@ def endpoint(env: EnvironmentConfig, cli_url: str | None = None) -> tuple[str | 
     return url, source
 
 
-def open_embedded(state: Path, env: EnvironmentConfig) -> Any:
-    """The embedded emulator on its state file; a state folder that cannot be written or a
-    file that is not the emulator's database is one line naming the file."""
+def open_embedded(state: Path, env: EnvironmentConfig, clock: Clock = SYSTEM_CLOCK) -> Any:
+    """The embedded emulator on its state file, its buckets on the run's clock; a state
+    folder that cannot be written or a file that is not the emulator's database is one line
+    naming the file."""
     from centra_provision.emulator.app import Emulator
 
     try:
         state.parent.mkdir(parents=True, exist_ok=True)
         return Emulator(
-            str(state), env.embedded_products, env.rate_limits.requests, env.rate_limits.mutations
+            str(state),
+            env.embedded_products,
+            env.rate_limits.requests,
+            env.rate_limits.mutations,
+            clock=clock,
         )
     except (OSError, sqlite3.Error) as exc:
         raise UsageError(_state_problem(state, exc)) from None
@@ -113,19 +119,22 @@ async def open_centra(
     url_override: str | None = None,
     retry: RetryPolicy | None = None,
     rate_share: float = DEFAULT_SHARE,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> AsyncIterator[Connection]:
     """`rate_share` is the most of each of Centra's rate-limit buckets this run may take
-    (they are shared with the live store); the client reads `rateLimits` once first."""
+    (they are shared with the live store); the client reads `rateLimits` once first.
+    `clock` is what the limiter, the client's retries and the embedded emulator run on."""
     limiter = ClientRateLimiter(
         env.rate_limits.requests,
         env.rate_limits.mutations,
         float(env.rate_limits.interval_seconds),
         share=rate_share,
+        clock=clock,
     )
     url, source = endpoint(env, url_override)
     if url is None:
         state = repo_root / (env.embedded_state or ".provision/local-centra.sqlite")
-        emulator = open_embedded(state, env)
+        emulator = open_embedded(state, env, clock)
         token = os.environ.get(env.token_env) or emulator.admin_token
         client = CentraClient(
             EMBEDDED_URL,
@@ -134,6 +143,7 @@ async def open_centra(
             limiter=limiter,
             retry=retry,
             token_source=env.token_env if os.environ.get(env.token_env) else "",
+            clock=clock,
         )
         try:
             await client.read_rate_limits()
@@ -157,7 +167,9 @@ async def open_centra(
             f"environment variable {env.token_env} {unset} (the Centra "
             f"Integration API token for {env.name})"
         )
-    client = CentraClient(url, url_token, limiter=limiter, retry=retry, token_source=env.token_env)
+    client = CentraClient(
+        url, url_token, limiter=limiter, retry=retry, token_source=env.token_env, clock=clock
+    )
     try:
         await client.read_rate_limits()
         yield Connection(client, url, url_source=source)

@@ -22,6 +22,7 @@ from typing import TypeVar
 from centra_provision.centra.client import RetryPolicy
 from centra_provision.centra.discovery import Capabilities, discover
 from centra_provision.centra.ratelimit import DEFAULT_SHARE
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.engine.endpoint import Connection, endpoint, open_centra
 from centra_provision.engine.secret_refs import Secrets, resolve_secrets
 from centra_provision.errors import UsageError
@@ -37,12 +38,14 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class RunOptions:
     """What any command against one environment may be told: another endpoint, a subset of
-    resources, how to retry, and how much of Centra's shared rate limits it may take."""
+    resources, how to retry, how much of Centra's shared rate limits it may take, and the
+    clock its waits run on (a test's fake one: the same waits, none of them spent)."""
 
     url_override: str | None = None
     targets: tuple[str, ...] = ()
     retry: RetryPolicy | None = None
     rate_share: float = DEFAULT_SHARE
+    clock: Clock = SYSTEM_CLOCK
 
 
 def matches(address: str, target: str) -> bool:
@@ -130,7 +133,7 @@ async def open_session(
         ledger = load_ledger(env, options.url_override) if with_state else None
         secrets = resolve_secrets(resources, repo_root) if with_state else {}
         async with open_centra(
-            env, repo_root, options.url_override, options.retry, options.rate_share
+            env, repo_root, options.url_override, options.retry, options.rate_share, options.clock
         ) as conn:
             yield EnvironmentSession(
                 desired, resources, repo_root, conn, options, secrets, ledger, lock_id

@@ -1,16 +1,16 @@
 """What `apply --wait` knows about each guided resource after each look at live Centra,
 in numbers a display can show and words that do not overclaim: fields Centra shows are
 *verified*; write-only fields are *recorded on your word* (Centra cannot show them), and a
-resource Centra cannot show at all needs `provision attest`."""
+resource Centra cannot show at all needs `provision attest`. Polling reads time and sleeps
+through a `Clock`, so a test can let a ten-minute --wait pass in no time."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.engine.planner import plan_live
 from centra_provision.engine.record import record_applied
 from centra_provision.engine.session import EnvironmentSession
@@ -59,7 +59,10 @@ def verified_words(observed: int, write_only: int) -> str:
     return text
 
 
-def wait_row(address: str, change: ResourceChange | None, state: str) -> WaitRow:
+def wait_row(
+    address: str, change: ResourceChange | None, state: str, at: float | None = None
+) -> WaitRow:
+    """A row as it stands after a look at `at` (wall-clock epoch seconds; now if None)."""
     fields = change.fields if change is not None else ()
     observed = [f for f in fields if f.observed]
     if state != VERIFIED and not observed:
@@ -75,7 +78,7 @@ def wait_row(address: str, change: ResourceChange | None, state: str) -> WaitRow
         len(observed) if state == VERIFIED else matching,
         len(observed),
         sum(not f.observed for f in fields),
-        datetime.now().strftime("%H:%M:%S"),
+        datetime.fromtimestamp(SYSTEM_CLOCK.time() if at is None else at).strftime("%H:%M:%S"),
     )
 
 
@@ -103,6 +106,7 @@ class GuidedWait:
     outcomes: list[StepOutcome]
     journal: Journal
     verified: dict[str, WaitRow]
+    clock: Clock = SYSTEM_CLOCK  # when each look happened, for its rows
 
     def look(self, changes: dict[str, ResourceChange], live: LiveState) -> list[WaitRow]:
         """One look at live Centra: record every guided resource that converged; a row for
@@ -123,7 +127,7 @@ class GuidedWait:
     def _pending(self, i: int, change: ResourceChange, live: LiveState) -> WaitRow:
         outcome = self.outcomes[i]
         if not _converged(change):
-            return wait_row(outcome.address, change, WAITING)
+            return wait_row(outcome.address, change, WAITING, self.clock.time())
         res = next(r for r in self.session.resources if r.address == outcome.address)
         record_applied(self.session, change, res, "wait", live)
         self.session.ledger.save()
@@ -133,7 +137,7 @@ class GuidedWait:
             executor=ExecutorKind.GUIDED,
             phase="verified",
         )
-        row = wait_row(outcome.address, change, VERIFIED)
+        row = wait_row(outcome.address, change, VERIFIED, self.clock.time())
         self.verified[outcome.address] = row
         self.outcomes[i] = StepOutcome(
             outcome.address,
@@ -162,19 +166,21 @@ async def wait_for_guided(
     seconds: float,
     poll_seconds: float,
     watcher: WaitWatcher | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> None:
     """Poll live Centra until every observed field of the guided changes converged; record
     those resources in the ledger as they do. Resources Centra cannot show at all (tokens)
     stay pending: only `provision attest` may vouch for them. The watcher, if any, hears
-    how every guided resource stands after each look."""
-    deadline = time.monotonic() + seconds
-    wait = GuidedWait(session, outcomes, journal, {})
+    how every guided resource stands after each look. The deadline and the pauses between
+    looks are on `clock`."""
+    deadline = clock.monotonic() + seconds
+    wait = GuidedWait(session, outcomes, journal, {}, clock)
     while True:
         plan, live = await plan_live(session)
         changes = {c.address: c for c in plan.changes}
         rows = wait.look(changes, live)
         if watcher is not None:
             watcher.update(rows)
-        if not wait.still_waiting(changes) or time.monotonic() >= deadline:
+        if not wait.still_waiting(changes) or clock.monotonic() >= deadline:
             return
-        await asyncio.sleep(min(poll_seconds, max(0.0, deadline - time.monotonic())))
+        await clock.sleep(min(poll_seconds, max(0.0, deadline - clock.monotonic())))

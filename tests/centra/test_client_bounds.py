@@ -9,13 +9,11 @@ import asyncio
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from centra_provision.centra import ratelimit
-from centra_provision.centra.client import CentraClient, RetryPolicy
+from centra_provision.centra.client import RESUME_MARGIN, CentraClient, RetryPolicy
 from centra_provision.centra.ratelimit import ClientRateLimiter
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.planner import plan_environment
@@ -23,40 +21,23 @@ from centra_provision.engine.session import RunOptions
 from centra_provision.errors import ManifestError
 from centra_provision.manifest.desired import load_desired_state
 from tests.support.cli import run
+from tests.support.clock import FakeClock
 from tests.support.emulator import EmulatorClient, served
 from tests.support.paths import REPO
 
 
 # The client limiter ------------------------------------------------------------------------
-class Clock:
-    """Time for the limiter alone: sleeping advances it, so minutes pass in milliseconds."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        # A real sleep always lets some time pass (the event loop's clock has about 1 ms
-        # resolution); a wait of 1e-16 s must not leave time standing still.
-        self.now += max(0.001, seconds)
-        await asyncio.sleep(0)
-
-
-def acquisitions(
-    monkeypatch: pytest.MonkeyPatch, calls: int, every_nth_mutation: int, **limits: Any
-) -> list[tuple[float, bool]]:
-    clock = Clock()
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(monotonic=clock.monotonic))
-    monkeypatch.setattr(ratelimit, "asyncio", SimpleNamespace(Lock=asyncio.Lock, sleep=clock.sleep))
-    limiter = ClientRateLimiter(**limits)
+def acquisitions(calls: int, every_nth_mutation: int, **limits: Any) -> list[tuple[float, bool]]:
+    """When each of `calls` concurrent callers got through, on a fake clock: minutes of
+    pacing pass in milliseconds."""
+    clock = FakeClock()
+    limiter = ClientRateLimiter(**limits, clock=clock)
     taken: list[tuple[float, bool]] = []
 
     async def one(i: int) -> None:
         mutation = i % every_nth_mutation == 0
         await limiter.acquire(mutation, "Op")
-        taken.append((clock.now, mutation))
+        taken.append((clock.monotonic(), mutation))
 
     async def main() -> None:
         await asyncio.gather(*(one(i) for i in range(calls)))  # concurrent callers
@@ -75,12 +56,10 @@ def most_in_any_window(times: list[float], window: float) -> int:
     return best
 
 
-def test_client_limiter_keeps_to_its_share_of_each_bucket(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_client_limiter_keeps_to_its_share_of_each_bucket() -> None:
     """Half (the default share) of Centra's 60 requests and 20 mutations per 10 s: a burst of
     at most half a bucket, then half the bucket's refill rate, however many callers."""
-    taken = acquisitions(monkeypatch, 400, 4, requests=60, mutations=20)
+    taken = acquisitions(400, 4, requests=60, mutations=20)
     requests = [t for t, _ in taken]
     mutations = [t for t, m in taken if m]
     assert len(taken) == 400
@@ -91,8 +70,8 @@ def test_client_limiter_keeps_to_its_share_of_each_bucket(
     assert abs(max(requests) - min(requests) - (400 - 30) / 3) < 2
 
 
-def test_client_limiter_follows_the_configured_quota(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken = acquisitions(monkeypatch, 200, 10**9, requests=20, mutations=5, share=1.0)
+def test_client_limiter_follows_the_configured_quota() -> None:
+    taken = acquisitions(200, 10**9, requests=20, mutations=5, share=1.0)
     assert most_in_any_window([t for t, _ in taken], 10.0) <= 20 + 2 * 10
 
 
@@ -100,20 +79,23 @@ def test_client_limiter_follows_the_configured_quota(monkeypatch: pytest.MonkeyP
 def test_retry_after_is_waited_out_even_when_backoff_is_shorter() -> None:
     """A 429 says when to come back; a client whose own backoff is a millisecond must still
     wait until then (the storm test's Retry-After of 0 could never show this)."""
-    emulator = Emulator(":memory:", products=0)
+    clock = FakeClock()  # the client's and the emulator's: the second is waited, not spent
+    emulator = Emulator(":memory:", products=0, clock=clock)
     with served(emulator) as url:
         api = EmulatorClient(emulator, url)
         api.faults(storm_requests=1, storm_retry_after=1, retry_after_form="delta-seconds")
         fast = RetryPolicy(attempts=5, base_delay=0.001, max_delay=0.002)
 
         async def read() -> dict[str, Any]:
-            async with CentraClient(f"{url}/graphql", api.token, retry=fast) as client:
+            async with CentraClient(f"{url}/graphql", api.token, retry=fast, clock=clock) as client:
                 return await client.execute("query Stores { stores { id } }")
 
         assert asyncio.run(read())["stores"]
         (refused_at, resume), *_ = emulator.refusals
         following = [t for t in emulator.arrivals if t > refused_at]
         assert following and following[0] >= resume
+        assert following[0] == pytest.approx(resume + RESUME_MARGIN, abs=1e-6)
+        assert clock.sleeps == [pytest.approx(1 + RESUME_MARGIN)]  # not the 2 ms back-off
     emulator.state.close()
 
 

@@ -1,47 +1,51 @@
 """What the client's limiter tells a waiting caller, and that a 429's pause holds callers that
-arrive after it (two mutants of `ClientRateLimiter` survived the suite without these)."""
+arrive after it (two mutants of `ClientRateLimiter` survived the suite without these). The
+limiter runs on a fake clock: each wait is asserted to the second and taken in no time."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
+from centra_provision.centra.client import CentraClient
 from centra_provision.centra.ratelimit import ClientRateLimiter
+from centra_provision.clock import SYSTEM_CLOCK
 from centra_provision.errors import CentraUnavailable
+from tests.support.clock import FakeClock
 
 
-class Stalled(Exception):
-    """Raised by the wait callback: the test has seen what it needed, no need to sleep."""
+def limiter_on(clock: FakeClock, **limits: Any) -> ClientRateLimiter:
+    return ClientRateLimiter(**limits, clock=clock)
 
 
 def told(limiter: ClientRateLimiter, is_mutation: bool) -> tuple[float, str]:
-    """The first wait the limiter announces for one more request, without waiting it out."""
+    """The one wait the limiter announces for one more request, which it then waits out."""
     heard: list[tuple[float, str]] = []
-
-    def on_wait(seconds: float, what: str) -> None:
-        heard.append((seconds, what))
-        raise Stalled
-
-    limiter.on_wait = on_wait
-    with pytest.raises(Stalled):
-        asyncio.run(limiter.acquire(is_mutation))
-    return heard[0]
+    limiter.on_wait = lambda seconds, what: heard.append((seconds, what))
+    asyncio.run(limiter.acquire(is_mutation))
+    (wait,) = heard
+    return wait
 
 
 def test_a_pause_holds_callers_that_come_after_the_429() -> None:
-    limiter = ClientRateLimiter(requests=1_000, mutations=1_000)
+    clock = FakeClock()
+    limiter = limiter_on(clock, requests=1_000, mutations=1_000)
     limiter.pause(30.0)  # Centra's Retry-After named a moment 30 s from now
     seconds, what = told(limiter, is_mutation=False)
-    assert 25.0 < seconds <= 30.0
+    assert seconds == 30.0
     assert what == "the moment Centra's Retry-After names"
+    assert clock.sleeps == [30.0]  # and the caller went on at that moment, not before
 
 
 def test_a_later_shorter_pause_does_not_shorten_an_earlier_one() -> None:
-    limiter = ClientRateLimiter(requests=1_000, mutations=1_000)
+    clock = FakeClock()
+    limiter = limiter_on(clock, requests=1_000, mutations=1_000)
     limiter.pause(30.0)
     limiter.pause(1.0)
-    assert told(limiter, is_mutation=False)[0] > 25.0
+    assert told(limiter, is_mutation=False)[0] == 30.0
+    assert clock.elapsed == 30.0
 
 
 @pytest.mark.parametrize(
@@ -49,20 +53,36 @@ def test_a_later_shorter_pause_does_not_shorten_an_earlier_one() -> None:
     [(False, "Centra's request quota"), (True, "Centra's mutation quota")],
 )
 def test_a_used_up_share_names_the_bucket_it_waits_for(is_mutation: bool, words: str) -> None:
-    # Half of 2 requests (or mutations) per 10 s: one now, the next after about 10 s.
-    limiter = ClientRateLimiter(requests=2 if not is_mutation else 1_000, mutations=2)
+    # Half of 2 requests (or mutations) per 10 s: one now, the next after 10 s.
+    clock = FakeClock()
+    limiter = limiter_on(clock, requests=2 if not is_mutation else 1_000, mutations=2)
     asyncio.run(limiter.acquire(is_mutation))
     seconds, what = told(limiter, is_mutation)
     assert what == words
-    assert 5.0 < seconds <= 10.0
+    assert seconds == 10.0
+    assert clock.elapsed == 10.0
 
 
 def test_a_pause_longer_than_the_run_may_wait_is_named_as_the_retry_after() -> None:
     """Not as a used-up share of a bucket that has plenty left."""
-    limiter = ClientRateLimiter(requests=1_000, mutations=1_000, max_wait=60.0)
+    clock = FakeClock()
+    limiter = limiter_on(clock, requests=1_000, mutations=1_000, max_wait=60.0)
     limiter.pause(600.0)
     with pytest.raises(CentraUnavailable) as refused:
         asyncio.run(limiter.acquire(is_mutation=True))
     message = str(refused.value)
     assert message.startswith("Centra refused a request (429) and named a moment 600s away")
     assert "more than 60s" in message and "this run's share" not in message
+    assert clock.sleeps == []  # refused at once, not after waiting
+
+
+def test_the_client_waits_on_its_limiters_clock_unless_told_another() -> None:
+    """One clock for a 429's pause and the budgets: a client given a limiter on a fake
+    clock retries on that clock too; without either, both are the real one."""
+    clock = FakeClock()
+    client = CentraClient("http://127.0.0.1/graphql", "t", limiter=limiter_on(clock))
+    assert client.clock is clock
+    other = FakeClock()
+    assert CentraClient("http://127.0.0.1/graphql", "t", clock=other).limiter.clock is other
+    plain = CentraClient("http://127.0.0.1/graphql", "t")
+    assert plain.clock is SYSTEM_CLOCK and plain.limiter.clock is SYSTEM_CLOCK

@@ -2,8 +2,9 @@
 (share of what remains, refilling at share of the bucket's rate), drawn per request (one
 request, one mutation, the complexity the operation cost last time), settled to what
 Centra says a request cost, and an error naming the bucket when the wait would be too long.
-Budgets are driven with explicit clock values; the limiter's waits are announced through
-its `on_wait` hook and cut short there, so nothing sleeps."""
+Budgets are driven with explicit clock values; the limiter runs on a fake clock, so its waits
+are announced through its `on_wait` hook, waited out and asserted exactly, and nothing
+sleeps."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from centra_provision.centra.ratelimit import (
     plan_rows,
 )
 from centra_provision.errors import CentraUnavailable
+from tests.support.clock import START_MONOTONIC, FakeClock
 
 
 def row(kind: str, interval: str, quota: int, remaining: int) -> dict[str, object]:
@@ -82,6 +84,13 @@ def test_without_a_clock_the_budget_starts_now() -> None:
     before = time.monotonic()
     (budget,) = budgets([row("REQUEST_COUNT", "TEN_SECONDS", 10, 10)], 1.0).values()
     assert before <= budget.stamp <= time.monotonic()
+
+
+def test_without_a_time_the_budget_starts_at_its_clocks_present() -> None:
+    clock = FakeClock()
+    clock.advance(42.0)
+    (budget,) = budgets([row("REQUEST_COUNT", "TEN_SECONDS", 10, 10)], 1.0, clock=clock).values()
+    assert budget.stamp == START_MONOTONIC + 42.0
 
 
 def test_refill_adds_the_rate_for_the_time_passed_up_to_capacity() -> None:
@@ -213,8 +222,9 @@ def test_a_mutation_also_draws_one_mutation() -> None:
 
 
 def test_a_wait_beyond_max_wait_names_the_bucket() -> None:
-    limiter = ClientRateLimiter(share=0.25, max_wait=60.0)
-    limiter.budgets = budgets([row("MUTATION_COUNT", "ONE_HOUR", 4, 0)], 0.25)
+    clock = FakeClock()
+    limiter = ClientRateLimiter(share=0.25, max_wait=60.0, clock=clock)
+    limiter.budgets = budgets([row("MUTATION_COUNT", "ONE_HOUR", 4, 0)], 0.25, clock=clock)
     with pytest.raises(CentraUnavailable) as info:
         asyncio.run(limiter.acquire(True, "StoreCreate"))
     assert str(info.value) == (
@@ -224,40 +234,29 @@ def test_a_wait_beyond_max_wait_names_the_bucket() -> None:
     )
     # A query needs no mutation: the same limiter lets it through at once.
     assert asyncio.run(limiter.acquire(False)) == 0.0
-
-
-class Heard(Exception):
-    pass
+    assert clock.sleeps == []
 
 
 def test_a_wait_within_max_wait_is_announced_with_its_bucket() -> None:
-    limiter = ClientRateLimiter(share=1.0, max_wait=60.0)
-    limiter.budgets = budgets([row("QUERY_COMPLEXITY", "TEN_SECONDS", 100, 50)], 1.0)
+    clock = FakeClock()
+    limiter = ClientRateLimiter(share=1.0, max_wait=60.0, clock=clock)
+    limiter.budgets = budgets([row("QUERY_COMPLEXITY", "TEN_SECONDS", 100, 50)], 1.0, clock=clock)
     limiter.costs = {"Big": 80.0}
     heard: list[tuple[float, str]] = []
-
-    def on_wait(seconds: float, what: str) -> None:
-        heard.append((seconds, what))
-        raise Heard
-
-    limiter.on_wait = on_wait
-    with pytest.raises(Heard):
-        asyncio.run(limiter.acquire(False, "Big"))
-    ((seconds, what),) = heard
-    assert what == "Centra's query-complexity quota" and 2.5 < seconds <= 3.0
+    limiter.on_wait = lambda seconds, what: heard.append((seconds, what))
+    assert asyncio.run(limiter.acquire(False, "Big")) == 80.0
+    # 30 points missing at 10 a second: announced, then waited out, to the moment.
+    assert heard == [(3.0, "Centra's query-complexity quota")]
+    assert clock.sleeps == [3.0]
 
 
 def test_a_pause_shorter_than_a_budget_wait_names_the_budget() -> None:
-    limiter = ClientRateLimiter(share=1.0, max_wait=60.0)
-    limiter.budgets = budgets([row("REQUEST_COUNT", "TEN_SECONDS", 1, 0)], 1.0)
+    clock = FakeClock()
+    limiter = ClientRateLimiter(share=1.0, max_wait=60.0, clock=clock)
+    limiter.budgets = budgets([row("REQUEST_COUNT", "TEN_SECONDS", 1, 0)], 1.0, clock=clock)
     limiter.pause(1.0)
-    heard: list[str] = []
-
-    def on_wait(_seconds: float, what: str) -> None:
-        heard.append(what)
-        raise Heard
-
-    limiter.on_wait = on_wait
-    with pytest.raises(Heard):
-        asyncio.run(limiter.acquire(False))
-    assert heard == ["Centra's request quota"]
+    heard: list[tuple[float, str]] = []
+    limiter.on_wait = lambda seconds, what: heard.append((seconds, what))
+    asyncio.run(limiter.acquire(False))
+    assert heard == [(10.0, "Centra's request quota")]  # the budget's 10 s, not the pause's 1
+    assert clock.elapsed == 10.0

@@ -1,8 +1,10 @@
-"""Every fault knob, in-process and over real HTTP, and Centra's rate limits."""
+"""Every fault knob, in-process and over real HTTP, and Centra's rate limits. Refill and the
+client's back-off run on a fake clock (asserted, not spent); injected latency stays real."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 
 import httpx
@@ -11,6 +13,7 @@ import pytest
 from centra_provision.centra.client import CentraClient, RetryPolicy
 from centra_provision.emulator.app import Emulator, InProcessTransport
 from centra_provision.errors import CentraUnavailable
+from tests.support.clock import FakeClock
 from tests.support.emulator import EmulatorClient, served
 
 CREATE = (
@@ -20,7 +23,10 @@ CREATE = (
 
 
 def test_rate_limit_429_with_retry_after() -> None:
-    emulator = Emulator(":memory:", products=0, requests_per_10s=5, mutations_per_10s=2)
+    clock = FakeClock()
+    emulator = Emulator(
+        ":memory:", products=0, requests_per_10s=5, mutations_per_10s=2, clock=clock
+    )
     with served(emulator) as url:
         api = EmulatorClient(emulator, url)
         codes = [api.gql("{ stores { id } }").status_code for _ in range(6)]
@@ -28,17 +34,20 @@ def test_rate_limit_429_with_retry_after() -> None:
         refused = api.gql("{ stores { id } }")
         assert refused.status_code == 429
         # Centra's form: the timestamp to resume at (RATE:13), never before the moment the
-        # emulator recorded, and at most one token's refill (10 s / 5) after the refusal.
-        # Judged against the emulator's own record, not this test's clock: under load the
-        # answer can reach us long after it was written.
+        # emulator recorded, and exactly one token's refill (10 s / 5) after the refusal, on
+        # a clock that stood still since the bucket was full.
         refused_at, resume_at = emulator.refusals[-1]
-        assert 0 < resume_at - refused_at <= 10 / 5
+        assert refused_at == clock.time()
+        assert resume_at - refused_at == pytest.approx(10 / 5)
         assert resume_at <= float(refused.headers["Retry-After"]) <= resume_at + 0.001
         assert api.stats()["status.429"] == 2
+    emulator.state.close()
 
 
 def test_mutation_bucket_is_separate() -> None:
-    emulator = Emulator(":memory:", products=0, requests_per_10s=50, mutations_per_10s=2)
+    emulator = Emulator(
+        ":memory:", products=0, requests_per_10s=50, mutations_per_10s=2, clock=FakeClock()
+    )
     api = EmulatorClient(emulator, None)
     inputs = [
         {"name": f"P{i}", "status": "INACTIVE", "currencyIsoCode": "SEK", "store": {"id": 2}}
@@ -52,12 +61,12 @@ def test_mutation_bucket_is_separate() -> None:
     assert len(by) == 6 and all(
         r["quota"] == r["usedQuota"] + r["remainingQuota"] for r in by.values()
     )
-    # Five requests drew on the bucket, which refills continuously (5 a second) and never
-    # past its quota: how much came back depends on how long the test took, so no upper
-    # bound below the quota (under load the test failed at random with one).
-    assert 50 - 5 <= by[("REQUEST_COUNT", "TEN_SECONDS")]["remainingQuota"] <= 50
-    assert by[("MUTATION_COUNT", "TEN_SECONDS")]["usedQuota"] >= 1
-    assert 1 <= by[("MUTATION_COUNT", "ONE_HOUR")]["usedQuota"] <= 2  # the refused one drew nothing
+    # Four requests drew on the bucket (two mutations, the stores read and the rateLimits
+    # read itself; the refused mutation drew nothing), which refills continuously (5 a
+    # second) and never past its quota; on a clock that stood still, nothing came back.
+    assert by[("REQUEST_COUNT", "TEN_SECONDS")]["remainingQuota"] == 50 - 4
+    assert by[("MUTATION_COUNT", "TEN_SECONDS")]["usedQuota"] == 2
+    assert by[("MUTATION_COUNT", "ONE_HOUR")]["usedQuota"] == 2  # the refused one drew nothing
 
 
 def test_latency_knob_delays(api: EmulatorClient) -> None:
@@ -100,22 +109,34 @@ def test_dropped_connection_knob(api: EmulatorClient) -> None:
     api.faults(drop_rate=1.0)
     with pytest.raises(httpx.TransportError):
         api.gql("{ stores { id } }")
+    clock = FakeClock()
+    retry = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01)
     with pytest.raises(CentraUnavailable) as failure:
-        asyncio.run(_read_stores(api, RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01)))
+        asyncio.run(_read_stores(api, retry, clock))
     assert "connection dropped" in str(failure.value)
     assert "after 3 attempts" in str(failure.value)
+    # It backed off between the attempts, with the policy's jitter (seed 1), on its clock.
+    rng = random.Random(1)
+    assert clock.sleeps == [retry.backoff(0, rng), retry.backoff(1, rng)]
     api.faults(drop_rate=0.0)
-    assert asyncio.run(_read_stores(api, RetryPolicy())) == {"stores": [{"id": 1}, {"id": 2}]}
+    assert asyncio.run(_read_stores(api, RetryPolicy(), clock)) == {
+        "stores": [{"id": 1}, {"id": 2}]
+    }
     assert api.stats()["dropped"] == 1 + 3
+    assert len(clock.sleeps) == 2  # the read without faults never waited
 
 
-async def _read_stores(api: EmulatorClient, retry: RetryPolicy) -> dict[str, object]:
+async def _read_stores(
+    api: EmulatorClient, retry: RetryPolicy, clock: FakeClock
+) -> dict[str, object]:
     """Our own client, unmocked, against the emulator in-process or over real HTTP."""
     transport = None if api.over_http else InProcessTransport(api.emulator)
     url = f"{api.base_url}/graphql"
     if not api.over_http:
         url = "http://127.0.0.1/graphql"
-    async with CentraClient(url, api.token, transport=transport, retry=retry, seed=1) as client:
+    async with CentraClient(
+        url, api.token, transport=transport, retry=retry, seed=1, clock=clock
+    ) as client:
         return await client.execute("query Stores { stores { id } }", operation_name="Stores")
 
 

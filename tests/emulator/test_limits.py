@@ -1,6 +1,7 @@
 """The emulator's rate limits as Centra documents them (reference "Rate limiting" block):
 six token buckets per plan, `rateLimits` with six rows, `extensions.complexity` on every
-response, and a request too complex for a bucket refused before it runs."""
+response, and a request too complex for a bucket refused before it runs. Buckets that must
+refill run on a fake clock: the refill is asserted to the moment, not waited for."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from graphql import parse
 from centra_provision.emulator.app import Emulator
 from centra_provision.emulator.complexity import MUTATION_COST, complexity
 from centra_provision.emulator.limits import PLANS
+from tests.support.clock import FakeClock
 from tests.support.emulator import EmulatorClient, served
 
 RATE_LIMITS = "query { rateLimits { type intervalSeconds quota usedQuota remainingQuota } }"
@@ -74,25 +76,37 @@ def test_too_complex_is_refused_before_it_runs() -> None:
 
 
 def test_complexity_bucket_refuses_until_refilled() -> None:
-    emulator = Emulator(":memory:", products=45, quotas={"QUERY_COMPLEXITY/TEN_SECONDS": 100})
+    clock = FakeClock()
+    emulator = Emulator(
+        ":memory:", products=45, quotas={"QUERY_COMPLEXITY/TEN_SECONDS": 100}, clock=clock
+    )
     with served(emulator) as url:
         api = EmulatorClient(emulator, url)
-        query = "{ products(limit: 45) { id name } }"  # 91: the second needs 8 s of refill
+        query = "{ products(limit: 45) { id name } }"  # 91: the second needs 8.2 s of refill
         assert api.gql(query).status_code == 200
         refused = api.gql(query)
         assert refused.status_code == 429
-        # The emulator's own record of the refusal, not this test's clock (under load the
-        # answer can reach us long after it was written): refill is 10 points per second.
+        # The emulator's own record of the refusal: 82 points missing, refilled at 10 points
+        # per second, on a clock that only moves when told.
         refused_at, resume_at = emulator.refusals[-1]
-        assert 0 < resume_at - refused_at <= 91 / 10
+        assert refused_at == clock.time()
+        assert resume_at - refused_at == pytest.approx(82 / 10)
         assert resume_at <= float(refused.headers["Retry-After"]) <= resume_at + 0.001
+        clock.advance(8.1)
+        assert api.gql(query).status_code == 429  # not refilled yet
+        clock.advance(0.1)
+        assert api.gql(query).status_code == 200  # refilled, at the moment it named
+    emulator.state.close()
 
 
 def test_hourly_bucket_is_enforced() -> None:
-    emulator = Emulator(":memory:", products=0, quotas={"REQUEST_COUNT/ONE_HOUR": 3})
+    clock = FakeClock()
+    emulator = Emulator(":memory:", products=0, quotas={"REQUEST_COUNT/ONE_HOUR": 3}, clock=clock)
     api = EmulatorClient(emulator, None)
     assert [api.gql("{ stores { id } }").status_code for _ in range(4)] == [200, 200, 200, 429]
-    assert emulator.refusals[-1][1] - emulator.refusals[-1][0] > 600  # one token per 20 min
+    assert emulator.refusals[-1][1] - emulator.refusals[-1][0] == 1200  # one token per 20 min
+    clock.advance(1200)
+    assert api.gql("{ stores { id } }").status_code == 200
 
 
 def test_documented_rate_limits_example_runs(api: EmulatorClient) -> None:

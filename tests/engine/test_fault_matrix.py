@@ -4,9 +4,11 @@ converges (exit 0, and a plan then shows no change), and that Centra holds no du
 
 Network rows run the API-managed kinds of QA-INT (the shipped catalogue plus ten more
 shipping options, so twelve creates by mutation) against the emulator over real HTTP with
-its fault knobs; process rows kill a real `provision apply` with SIGKILL or race two of
-them; state rows damage the local environment's ledger, journal or saved plan and run the
-CLI. The README's table is checked against ROWS, so the two cannot drift apart.
+its fault knobs, client and emulator on one fake clock (Retry-After moments, back-off and
+rate-limit waits are taken in no real time); process rows kill a real `provision apply`
+with SIGKILL or race two of them (on the real clock); state rows damage the local
+environment's ledger, journal or saved plan and run the CLI. The README's table is checked
+against ROWS, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from typing import Any
 import pytest
 
 from centra_provision.centra.client import RetryPolicy
+from centra_provision.clock import SYSTEM_CLOCK, Clock
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, apply_plan
 from tests.support.cli import run
+from tests.support.clock import FakeClock
 from tests.support.emulator import EmulatorClient, served
 from tests.support.paths import REPO
 
@@ -78,15 +82,26 @@ ROWS = [
 
 
 @pytest.fixture
-def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
-    """QA-INT with the local catalogue (API-managed kinds), on a served emulator."""
+def qa(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmulatorClient]:
+    """QA-INT with the local catalogue (API-managed kinds), on a served emulator: on a fake
+    clock for network rows (their applies share it), on the real one for rows whose
+    `provision apply` is another process, which cannot share it."""
+    row: Row = request.node.callspec.params["row"]
     shutil.copytree(REPO / "manifests", tmp_path / "manifests")
     catalogue = (REPO / "manifests" / "local" / "catalogue.yaml").read_text()
     (tmp_path / "manifests" / "qa-int" / "catalogue.yaml").write_text(catalogue)
     local = tmp_path / "manifests" / "local" / "environment.yaml"  # no catalog to seed
     local.write_text(re.sub(r"products: \d+", "products: 0", local.read_text()))
     monkeypatch.chdir(tmp_path)
-    emulator = Emulator(":memory:", products=0, requests_per_10s=100_000, mutations_per_10s=100_000)
+    emulator = Emulator(
+        ":memory:",
+        products=0,
+        requests_per_10s=100_000,
+        mutations_per_10s=100_000,
+        clock=FakeClock() if row.kind == "network" else time,
+    )
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
@@ -109,10 +124,20 @@ def _add_shipping_options(count: int) -> None:
 def _apply(api: EmulatorClient, targets: tuple[str, ...]) -> tuple[int, str]:
     """The exit code of `provision apply` (in-process, quick retries) and its messages."""
     options = ApplyOptions(
-        auto_approve=True, targets=targets, retry=FAST, url_override=f"{api.base_url}/graphql"
+        auto_approve=True,
+        targets=targets,
+        retry=FAST,
+        url_override=f"{api.base_url}/graphql",
+        clock=_clock(api),
     )
     result = apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
     return result.exit_code, "\n".join(o.message or "" for o in result.outcomes)
+
+
+def _clock(api: EmulatorClient) -> Clock:
+    """The emulator's fake clock, for the client too; the real one if it has none."""
+    clock = api.emulator.clock
+    return clock if isinstance(clock, FakeClock) else SYSTEM_CLOCK
 
 
 def _assert_converged_without_duplicates(api: EmulatorClient, row: Row) -> None:
@@ -128,6 +153,14 @@ def _assert_converged_without_duplicates(api: EmulatorClient, row: Row) -> None:
         assert len(names) == len(set(names)), f"duplicate {kind}: {sorted(names)}"
     names = [o["name"] for o in state.all("shipping_option")]
     assert {f"Matrix {i}" for i in range(row.extra)} <= set(names)
+
+
+def _assert_waited_out(emulator: Emulator) -> None:
+    """Every 429 was waited out on the shared clock: the next request came no earlier than
+    the moment it named."""
+    for refused_at, resume in emulator.refusals:
+        following = [t for t in emulator.arrivals if t > refused_at]
+        assert following and following[0] >= resume, (refused_at, resume, following[:1])
 
 
 def _cli(args: list[str], row: Row) -> subprocess.Popen[str]:
@@ -278,6 +311,7 @@ def test_fault_matrix_row(
         qa.faults(**row.fault)
         code, messages = _apply(qa, row.targets)
         assert code == row.exit_code and row.says in messages, messages
+        _assert_waited_out(qa.emulator)
         _assert_converged_without_duplicates(qa, row)
     elif row.kind == "process":
         assert _process_row(row, qa) == row.exit_code

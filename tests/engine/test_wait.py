@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.apply import ApplyOptions, ApplyResult, apply_plan, attest_resources
-from centra_provision.engine.wait import WaitRow
+from centra_provision.engine.wait import VERIFIED, WaitRow
 from centra_provision.manifest.desired import DesiredState, load_desired_state
 from centra_provision.render.runbook import runbook_markdown
 from tests.support.centra import configure, copy_manifests, served_as_qa_int
+from tests.support.clock import START_WALL, FakeClock
 from tests.support.emulator import EmulatorClient
 
 SECRET = "CANARY-wait-looks-secret-93d1"
@@ -35,7 +37,8 @@ GUIDED = (
 def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorClient]:
     copy_manifests(tmp_path, monkeypatch)
     monkeypatch.delenv("PROVISION_CENTRA_URL", raising=False)
-    with served_as_qa_int(Emulator(":memory:", products=0), monkeypatch, SECRET) as client:
+    emulator = Emulator(":memory:", products=0, clock=FakeClock())
+    with served_as_qa_int(emulator, monkeypatch, SECRET) as client:
         yield client
 
 
@@ -46,14 +49,26 @@ def _by_hand(qa: EmulatorClient, kinds: tuple[str, ...], but: tuple[str, ...] = 
     configure(qa.emulator, DesiredState(desired.environment, chosen), SECRET)
 
 
-class Watcher:
-    """A display of --wait that also plays the person: `act[i]` runs after look i."""
+def clock_of(qa: EmulatorClient) -> FakeClock:
+    clock = qa.emulator.clock
+    assert isinstance(clock, FakeClock)
+    return clock
 
-    def __init__(self, *act: Callable[[], None]) -> None:
+
+class Watcher:
+    """A display of --wait that also plays the person: `act[i]` runs after look i. It
+    notes when (seconds on the fake clock) each look was."""
+
+    def __init__(self, clock: FakeClock, *act: Callable[[], None]) -> None:
+        self.clock = clock
         self.looks: list[list[tuple[str, str, int, int, int]]] = []
+        self.at: list[float] = []
+        self.checked: set[str] = set()
         self.act = list(act)
 
     def update(self, rows: list[WaitRow]) -> None:
+        self.at.append(self.clock.elapsed)
+        self.checked |= {r.checked for r in rows if r.state != VERIFIED}
         self.looks.append(
             [(r.address, r.state, r.matching, r.observed, r.write_only) for r in rows]
         )
@@ -61,8 +76,16 @@ class Watcher:
             self.act[len(self.looks) - 1]()
 
 
-def _apply(watcher: Watcher, wait: float) -> ApplyResult:
-    options = ApplyOptions(auto_approve=True, wait_seconds=wait, poll_seconds=0.01, watcher=watcher)
+def _apply(watcher: Watcher, wait: float, poll: float = 5.0) -> ApplyResult:
+    """`apply --auto-approve --wait <wait>` polling every `poll` seconds, on the fake clock
+    the emulator runs on: a ten-minute wait takes no real time."""
+    options = ApplyOptions(
+        auto_approve=True,
+        wait_seconds=wait,
+        poll_seconds=poll,
+        watcher=watcher,
+        clock=watcher.clock,
+    )
     return apply_plan(Path("manifests"), "qa-int", options, lambda _p: True)
 
 
@@ -74,10 +97,11 @@ def _journal() -> list[dict[str, object]]:
 def test_each_look_verifies_what_was_done_since_the_last(qa: EmulatorClient) -> None:
     everything = ("AttributeType", "OrderApiPlugin", "WebhookPlugin", "TaxGroup")
     watcher = Watcher(
+        clock_of(qa),
         lambda: _by_hand(qa, ("TaxGroup",)),
         lambda: _by_hand(qa, everything, but=("TaxGroup",)),
     )
-    result = _apply(watcher, 60)
+    result = _apply(watcher, 600)
     waiting = [
         ("AttributeType/ge_customer_coupon", "waiting", 0, 2, 3),
         ("AttributeType/ge_order_details", "waiting", 0, 13, 14),
@@ -98,6 +122,10 @@ def test_each_look_verifies_what_was_done_since_the_last(qa: EmulatorClient) -> 
     ]
     # nothing done; then the tax group; then the rest
     assert watcher.looks == [waiting, [*waiting[:3], verified[3], *waiting[4:]], verified]
+    # a look every poll interval, and no more once all Centra can show is verified (the
+    # token can only be attested): the 600 s wait ended after 10
+    assert watcher.at == [0.0, 5.0, 10.0]
+    assert clock_of(qa).sleeps == [5.0, 5.0]
 
     outcomes = {o.address: o for o in result.outcomes}
     tax = outcomes[TAX]
@@ -131,9 +159,16 @@ def test_each_look_verifies_what_was_done_since_the_last(qa: EmulatorClient) -> 
 
 
 def test_a_wait_nobody_answers_ends_at_its_deadline(qa: EmulatorClient) -> None:
-    watcher = Watcher()
-    result = _apply(watcher, 0.05)
+    watcher = Watcher(clock_of(qa))
+    result = _apply(watcher, 12)
     assert len(watcher.looks) >= 1
+    # a look every 5 s, the last pause cut short to look once more at the deadline itself
+    assert watcher.at == [0.0, 5.0, 10.0, 12.0]
+    assert clock_of(qa).sleeps == [5.0, 5.0, 2.0]
+    # each row says when it was looked at, by the same clock
+    assert watcher.checked == {
+        datetime.fromtimestamp(START_WALL + at).strftime("%H:%M:%S") for at in watcher.at
+    }
     assert {(r[1], r[2]) for look in watcher.looks for r in look[:-1]} == {("waiting", 0)}
     assert [o.outcome for o in result.outcomes] == ["pending"] * 7
     assert result.exit_code == 3 and result.evidence_line() is None
