@@ -14,7 +14,7 @@ import hmac
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from centra_provision.emulator.graphql_api import (
     Parsed,
     RequestContext,
     build_api_schema,
-    parse_request,
+    parsed_request,
     run,
 )
 from centra_provision.emulator.limits import RateLimiter, TimeSource, retry_after_header
@@ -57,14 +57,18 @@ class Emulator:
         plan: str = "growth",
         quotas: Mapping[str, int] | None = None,
         clock: TimeSource = time,
+        without: Iterable[str] = (),
     ) -> None:
         """`plan` is Centra's rate-limit plan; `quotas` overrides single buckets
         ("REQUEST_COUNT/ONE_HOUR": 100), as do the two older 10-second shorthands. `clock`
         (the `time` module unless a test shares its fake clock with the client) is what the
-        buckets refill on and what `arrivals`, `refusals` and Retry-After moments are in."""
+        buckets refill on and what `arrivals`, `refusals` and Retry-After moments are in.
+        `without` names fields (`Mutation.createPricelist`) this Centra lacks, as an older
+        release would; the schema is built without them (never change `schema` after)."""
         self.state = CentraState(state_path)
         seed(self.state, products)
-        self.schema = build_api_schema(self.state)
+        self.release = frozenset(without)
+        self.schema = build_api_schema(self.state, self.release)
         overrides = dict(quotas or {})
         if requests_per_10s is not None:
             overrides.setdefault("REQUEST_COUNT/TEN_SECONDS", requests_per_10s)
@@ -78,7 +82,6 @@ class Emulator:
         # 429's (sent at, resume at) pair, so a test can check a client waited to the moment.
         self.arrivals: deque[float] = deque(maxlen=10_000)
         self.refusals: deque[tuple[float, float]] = deque(maxlen=10_000)
-        self._parsed: dict[tuple[str, Any], Parsed] = {}
         self.backoffice = Backoffice(self.state)
         self.app = Starlette(
             routes=[
@@ -115,16 +118,7 @@ class Emulator:
         await self.app(scope, receive, send)
 
     def _parse(self, query: str, operation_name: str | None) -> Parsed:
-        """Parse and validate once per distinct document (clients repeat their queries)."""
-        key = (query, operation_name)
-        if key in self._parsed:
-            return self._parsed[key]
-        parsed = parse_request(self.schema, query, operation_name)
-        if parsed.document is not None:
-            if len(self._parsed) >= 256:
-                self._parsed.clear()
-            self._parsed[key] = parsed
-        return parsed
+        return parsed_request(self.schema, query, operation_name, self.release)
 
     def _is_admin(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -194,7 +188,13 @@ class Emulator:
             return self._refused(429, wait)
         context = RequestContext(permissions, self.limiter.report, cost)
         body = await run_in_threadpool(
-            run, self.schema, parsed, payload["variables"], payload["operationName"], context
+            run,
+            self.schema,
+            parsed,
+            payload["variables"],
+            payload["operationName"],
+            context,
+            self.release,
         )
         if parsed.is_mutation and self.faults.take_fail_after_commit():
             self.stats["status.502"] += 1

@@ -13,15 +13,17 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    build_schema,
+    build_ast_schema,
     execute,
     parse,
     validate,
 )
+from graphql.validation.validate import assert_valid_sdl
 
 from centra_provision.emulator.mutations import Mutations
 from centra_provision.emulator.resolvers import QueryResolvers
@@ -84,6 +86,15 @@ def sdl() -> str:
     return (resources.files("centra_provision.emulator") / "schema.graphql").read_text()
 
 
+@cache
+def _sdl_document() -> DocumentNode:
+    """The SDL parsed and checked once per process; each emulator builds its own schema
+    from it (the schema carries that emulator's resolvers)."""
+    document = parse(sdl())
+    assert_valid_sdl(document)
+    return document
+
+
 def _rename_page(fn: Callable[..., Any]) -> Callable[..., Any]:
     def resolve(root: Any, info: Any, **args: Any) -> Any:
         if "page" in args:
@@ -97,9 +108,10 @@ def _rate_limits(_root: Any, info: Any) -> Any:
     return info.context.rate_limits()
 
 
-def build_api_schema(state: CentraState) -> GraphQLSchema:
-    """The schema with this state's resolvers attached."""
-    schema = build_schema(sdl())
+def build_api_schema(state: CentraState, without: frozenset[str] = frozenset()) -> GraphQLSchema:
+    """The schema with this state's resolvers attached; `without` names fields
+    (`Mutation.createPricelist`) an older Centra release does not have."""
+    schema = build_ast_schema(_sdl_document(), assume_valid_sdl=True)
     queries, mutations = QueryResolvers(state), Mutations(state)
     wiring: dict[str, Callable[..., Any]] = {
         **queries.list_queries(),
@@ -128,6 +140,12 @@ def build_api_schema(state: CentraState) -> GraphQLSchema:
     }
     for name, write in writes.items():
         schema.mutation_type.fields[name].resolve = write
+    for name in without:
+        type_name, _, field_name = name.partition(".")
+        fields = getattr(schema.get_type(type_name), "fields", None)
+        if fields is None or field_name not in fields:
+            raise ValueError(f"the emulator's schema has no field {name}")
+        del fields[field_name]
     return schema
 
 
@@ -191,6 +209,48 @@ class Parsed:
     operation_name: str
     is_mutation: bool
     errors: list[Any]
+    # Every root field is __schema or __type and nothing varies: the answer is the same for
+    # every emulator (one SDL) and every caller, so it is computed once per process.
+    introspection_only: bool = False
+    source: str = ""
+
+
+_INTROSPECTIONS: dict[tuple[frozenset[str], str, Any], Any] = {}
+
+
+def _introspect(
+    schema: GraphQLSchema, parsed: Parsed, operation_name: Any, release: frozenset[str]
+) -> Any:
+    key = (release, parsed.source, operation_name)
+    if key not in _INTROSPECTIONS:
+        assert parsed.document is not None
+        result = execute(schema, parsed.document, operation_name=operation_name)
+        if hasattr(result, "__await__") or result.errors:  # pragma: no cover - static schema
+            raise RuntimeError("introspection failed")
+        _INTROSPECTIONS[key] = result.data
+    return _INTROSPECTIONS[key]
+
+
+# Parsing and validating depend only on the query and the schema, which every emulator of
+# one release shares (the SDL, less the fields `without` names): once per process for each
+# distinct document (clients repeat their queries).
+_PARSED: dict[tuple[frozenset[str], str, Any], Parsed] = {}
+MAX_PARSED = 512
+
+
+def parsed_request(
+    schema: GraphQLSchema, query: Any, operation_name: Any, release: frozenset[str] = frozenset()
+) -> Parsed:
+    key = (release, query, operation_name)
+    found = _PARSED.get(key) if isinstance(query, str) else None
+    if found is not None:
+        return found
+    parsed = parse_request(schema, query, operation_name)
+    if parsed.document is not None:
+        if len(_PARSED) >= MAX_PARSED:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
 
 
 def parse_request(schema: GraphQLSchema, query: Any, operation_name: Any) -> Parsed:
@@ -207,11 +267,16 @@ def parse_request(schema: GraphQLSchema, query: Any, operation_name: Any) -> Par
     )
     name = (op.name.value if op and op.name else None) or "anonymous"
     errors = validate(schema, document)
+    roots = [s for s in (op.selection_set.selections if op else ()) if isinstance(s, FieldNode)]
     return Parsed(
         document,
         name,
         bool(op and op.operation == OperationType.MUTATION),
         [e.formatted for e in errors],
+        bool(roots)
+        and not (op and op.variable_definitions)
+        and all(f.name.value in ("__schema", "__type") for f in roots),
+        query,
     )
 
 
@@ -221,11 +286,14 @@ def run(
     variables: Any,
     operation_name: Any,
     context: RequestContext,
+    release: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Execute a parsed request; the response body as Centra shapes it."""
     body: dict[str, Any]
     if parsed.errors or parsed.document is None:
         body = {"errors": parsed.errors}
+    elif parsed.introspection_only:
+        body = {"data": _introspect(schema, parsed, operation_name, release)}
     else:
         result = execute(
             schema,

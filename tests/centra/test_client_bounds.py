@@ -136,9 +136,7 @@ def older_centra(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emu
         REPO / "manifests" / "local" / "catalogue.yaml",
         workdir / "manifests" / "qa-int" / "catalogue.yaml",
     )
-    emulator = Emulator(":memory:", products=0)
-    assert emulator.schema.mutation_type is not None
-    del emulator.schema.mutation_type.fields["createPricelist"]
+    emulator = Emulator(":memory:", products=0, without=("Mutation.createPricelist",))
     with served(emulator) as url:
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         yield EmulatorClient(emulator, url)

@@ -144,7 +144,7 @@ def test_parse_and_execute_run_off_the_event_loop(
 ) -> None:
     """The event loop's thread never parses, validates, costs or executes a document."""
     threads: list[str] = []
-    for name in ("parse_request", "run"):
+    for name in ("parsed_request", "run"):
         real = getattr(graphql_api, name)
 
         def spy(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
