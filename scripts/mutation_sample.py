@@ -44,7 +44,7 @@ CONFIG = f"""
 source_paths = ["centra_provision"]
 only_mutate = {json.dumps(SCOPE)}
 also_copy = {json.dumps(COPIED)}
-pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]
+pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x", "-n", "0"]
 process_isolation = "forkserver"  # forking a parent that ran servers in threads crashed it
 """
 SITECUSTOMIZE = '''"""Mutation runs only: a process started in another folder loads mutmut's config
