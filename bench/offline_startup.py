@@ -1,6 +1,6 @@
 """Start-up cost of an offline command (a benchmark, not a test; issue 15, goal 1):
 `provision validate -e qa-int` against `provision --help`, target at most 4x, and which
-network-side modules each offline command loads (none is the goal; tests/test_offline_imports.py
+network-side modules each offline command loads (none is the goal; tests/cli/test_offline_imports.py
 asserts it).
 
 Each command runs as a fresh interpreter, the two interleaved, --repeat times; wall time,

@@ -22,8 +22,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from emulator_harness import EmulatorClient, served
+sys.path.insert(0, str(ROOT))
+from tests.support.emulator import EmulatorClient, served
 
 from centra_provision.centra.client import CentraClient
 from centra_provision.emulator.app import Emulator

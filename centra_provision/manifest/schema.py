@@ -74,7 +74,7 @@ def _fast_valid(kind: str, data: Any) -> bool:
 def validate_document(doc: SourceDocument, kind: str) -> list[Diagnostic]:
     """Every schema violation of one document, each as `file:line:col: Kind name: message`.
     Past the first few documents of a kind, one the compiled schema accepts has none (the two
-    agree: tests/test_schema_fast_path.py); only a rejected one pays for jsonschema."""
+    agree: tests/manifest/test_schema_fast_path.py); only a rejected one pays for jsonschema."""
     if _fast_valid(kind, doc.data):
         return []
     label = _label(doc, kind)

@@ -4,7 +4,7 @@ malformed GraphQL-over-HTTP requests. Every answer must be JSON, never a 5xx, ne
 non-null violation and never an internal error.
 
 The suite runs a bounded, derandomized sample (the `ci` profile); a long random run:
-`HYPOTHESIS_PROFILE=long FUZZ_EXAMPLES=5000 python3 -m pytest tests/test_emulator_fuzz.py`.
+`HYPOTHESIS_PROFILE=long FUZZ_EXAMPLES=5000 python3 -m pytest tests/emulator/test_graphql_fuzz.py`.
 """
 
 from __future__ import annotations
