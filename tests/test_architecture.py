@@ -12,16 +12,17 @@ import pytest
 from tests.support.paths import REPO
 
 PACKAGE = REPO / "centra_provision"
-FOUNDATION = {"source", "errors", "globale", "urls", "clock"}
+FOUNDATION = {"source", "errors", "globale", "urls", "clock", "values"}
 # package (or top-level module) -> what it may import besides itself; `clock` imports
 # nothing and every layer but the emulator may import it.
 ALLOWED: dict[str, set[str]] = {
     "clock": set(),
+    "values": set(),
     "source": {"clock"},
     "errors": {"source", "clock"},
     "globale": {"clock"},
     "urls": {"clock"},
-    "plans": {"errors", "clock"},
+    "plans": {"errors", "clock", "values"},
     "resources": FOUNDATION | {"plans"},
     "manifest": FOUNDATION | {"plans", "resources"},
     "centra": FOUNDATION | {"resources"},

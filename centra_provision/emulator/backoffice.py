@@ -72,9 +72,14 @@ class Backoffice:
     # by collection, as the back office's forms are reached by the tool's executor --------
     def records(self, collection: str) -> list[dict[str, Any]]:
         """Every record of one collection, as the back office shows it (no secret)."""
-        if collection == "stores":
-            return self.state.all("store")
-        return list(self.snapshot()[collection])
+        if collection not in TABLES:
+            raise BadRequest(f"the back office has no {collection}")
+        rows = self.state.all(TABLES[collection])
+        if collection == "plugins":
+            return [_public_plugin(p) for p in rows]
+        if collection == "tokens":
+            return [{k: v for k, v in t.items() if k != "digest"} for t in rows]
+        return rows
 
     def save(
         self, collection: str, body: dict[str, Any], record_id: int | None = None
@@ -291,17 +296,7 @@ class Backoffice:
         return {"id": token_id, "token": token, "permissions": permissions}
 
     def snapshot(self) -> dict[str, Any]:
-        return {
-            "plugins": [_public_plugin(p) for p in self.state.all("plugin")],
-            "attributeTypes": self.state.all("attribute_type"),
-            "taxGroups": self.state.all("tax_group"),
-            "taxRules": self.state.all("tax_rule"),
-            "pricelists": self.state.all("pricelist"),
-            "shippingOptions": self.state.all("shipping_option"),
-            "tokens": [
-                {k: v for k, v in t.items() if k != "digest"} for t in self.state.all("token")
-            ],
-        }
+        return {name: self.records(name) for name in TABLES if name != "stores"}
 
 
 def _expiry(value: Any) -> str | None:

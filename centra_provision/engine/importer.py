@@ -24,6 +24,7 @@ from centra_provision.resources.live import LiveState
 from centra_provision.source import SourceDocument
 from centra_provision.state.lock import state_lock
 from centra_provision.state.snapshot import record_snapshots
+from centra_provision.values import number
 
 
 def document_text(doc: ImportedDocument) -> str:
@@ -307,8 +308,10 @@ def _norm(value: Any, key: str | None = None) -> Any:
 
 
 def _plain(v: Any) -> Any:
+    """Values as the YAML import writes them: numbers as the manifests would say them, a
+    country exclusion on one line."""
     if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
+        return number(v)
     if isinstance(v, float) and v.is_integer():
         return int(v)  # a rate of 20, not 20.0
     if isinstance(v, dict) and set(v) == {"allExcept"}:

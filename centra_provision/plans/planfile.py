@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from centra_provision.plans.model import (
     Plan,
     ResourceChange,
 )
+from centra_provision.values import jsonable
 
 
 class PlanFileError(ProvisionError):
@@ -90,17 +90,6 @@ def read(path: Path) -> Plan:
     except (OSError, ValueError) as exc:
         raise PlanFileError(f"cannot read plan file {path}: {exc}") from None
     return from_json(body)
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: decimals as numbers (a rate is 25, not "25"), tuples as lists."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def _camel(value: Any) -> Any:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from centra_provision.render.plan_text import value
+from centra_provision.values import number
 
 if TYPE_CHECKING:
     from centra_provision.engine.envdiff import EnvDiff, EnvDifference
@@ -62,6 +63,4 @@ def envdiff_json(diff: EnvDiff, show_all: bool = False) -> str:
 
 def _plain(v: Any) -> Any:
     """Manifest decimals as JSON numbers (25, 7.7), anything else as text."""
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return str(v)
+    return number(v) if isinstance(v, Decimal) else str(v)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from centra_provision.errors import ManifestError
 from centra_provision.plans import planfile
 from centra_provision.plans.model import FORMAT_VERSION
-from centra_provision.plans.planfile import jsonable
 from centra_provision.render import Output, Renderer
 from centra_provision.render.envdiff import envdiff_json
 from centra_provision.render.runbook import runbook_markdown
 from centra_provision.render.state import state_list_json, state_show_json
+from centra_provision.values import jsonable
 
 if TYPE_CHECKING:
     from centra_provision.engine.apply import ApplyResult

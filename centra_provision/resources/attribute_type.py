@@ -114,12 +114,10 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
 
 
 def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
-    existing = ctx.find("attributeTypes", name=res.name)
-    if action == Action.DELETE:
-        if existing is not None:
-            ctx.office.delete("attributeTypes", existing["id"])
-        return
-    ctx.office.save("attributeTypes", {"name": res.name, "definition": definition_json(res.spec)})
+    def form() -> dict[str, Any]:
+        return {"name": res.name, "definition": definition_json(res.spec)}
+
+    ctx.put("attributeTypes", action, {"name": res.name}, form)
 
 
 def shown(entry: dict[str, Any]) -> dict[str, Any]:

@@ -148,6 +148,23 @@ class BackOfficeContext:
             None,
         )
 
+    def put(
+        self,
+        collection: str,
+        action: Action,
+        match: dict[str, Any],
+        body: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        """One record's form, the record found by `match` first: on delete it is removed
+        (when it is there); otherwise the form is saved over it, or as a new record.
+        Returns what was saved (None on delete)."""
+        existing = self.find(collection, **match)
+        if action == Action.DELETE:
+            if existing is not None:
+                self.office.delete(collection, existing["id"])
+            return None
+        return self.office.save(collection, body(), existing["id"] if existing else None)
+
     def store_id(self, name: str) -> int:
         store = self.find("stores", name=name)
         if store is None:

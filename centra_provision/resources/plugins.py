@@ -17,24 +17,23 @@ from centra_provision.resources.live import LiveState
 
 
 def save_plugin(
-    res: Resource, action: Action, ctx: BackOfficeContext, form: str, settings: dict[str, Any]
+    res: Resource, action: Action, ctx: BackOfficeContext, form_name: str, settings: dict[str, Any]
 ) -> None:
-    """The back office's plugin form (`form`: order_api or webhook), found by store and name
-    first so that running it again edits rather than duplicates."""
+    """The back office's plugin form (`form_name`: order_api or webhook), found by store and
+    name first so that running it again edits rather than duplicates."""
     store, name = res.identity
-    existing = ctx.find("plugins", storeId=ctx.store_id(store), kind=form, name=name)
-    if action == Action.DELETE:
-        if existing is not None:
-            ctx.office.delete("plugins", existing["id"])
-        return
-    body = {
-        "store": store,
-        "type": form,
-        "name": name,
-        "status": res.spec["status"],
-        "settings": plain(settings),
-    }
-    ctx.office.save("plugins", body, existing["id"] if existing else None)
+
+    def form() -> dict[str, Any]:
+        return {
+            "store": store,
+            "type": form_name,
+            "name": name,
+            "status": res.spec["status"],
+            "settings": plain(settings),
+        }
+
+    match = {"storeId": ctx.store_id(store), "kind": form_name, "name": name}
+    ctx.put("plugins", action, match, form)
 
 
 def adopt_plugins(

@@ -164,22 +164,21 @@ def guided_steps(res: Resource, action: str, paths: list[str], ctx: StepContext)
 
 def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
     store, name = res.identity
-    existing = ctx.find("pricelists", name=name, storeId=ctx.store_id(store))
-    if action == Action.DELETE:
-        if existing is not None:
-            ctx.office.delete("pricelists", existing["id"])
-        return
-    body: dict[str, Any] = {
-        "name": name,
-        "status": res.spec["status"],
-        "store": store,
-        "currency": res.spec["currency"],
-        "countries": desired_countries(res),
-    }
-    for key in ("defaultShippingOption", "comment"):
-        if key in res.spec:
-            body[key] = res.spec[key]
-    ctx.office.save("pricelists", body, existing["id"] if existing else None)
+
+    def form() -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": name,
+            "status": res.spec["status"],
+            "store": store,
+            "currency": res.spec["currency"],
+            "countries": desired_countries(res),
+        }
+        return {
+            **body,
+            **{k: res.spec[k] for k in ("defaultShippingOption", "comment") if k in res.spec},
+        }
+
+    ctx.put("pricelists", action, {"name": name, "storeId": ctx.store_id(store)}, form)
 
 
 def shown(entry: dict[str, Any]) -> dict[str, Any]:

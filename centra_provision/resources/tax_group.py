@@ -198,25 +198,22 @@ def _rule_steps(rule: dict[str, Any]) -> list[str]:
 
 def backoffice(res: Resource, action: Action, ctx: BackOfficeContext) -> None:
     """The group, then each rule: an existing rule (by name) is edited, a new one added."""
-    group = ctx.find("taxGroups", name=res.name)
-    if action == Action.DELETE:
-        if group is not None:
-            ctx.office.delete("taxGroups", group["id"])
+
+    def form() -> dict[str, Any]:
+        stores = res.spec.get("defaultInStores", [])
+        return {"name": res.name, "status": res.spec["status"], "defaultInStores": stores}
+
+    saved = ctx.put("taxGroups", action, {"name": res.name}, form)
+    if saved is None:
         return
-    body = {
-        "name": res.name,
-        "status": res.spec["status"],
-        "defaultInStores": res.spec.get("defaultInStores", []),
-    }
-    saved = ctx.office.save("taxGroups", body, group["id"] if group else None)
     rules = {r["name"]: r for r in ctx.office.records("taxRules") if r["groupId"] == saved["id"]}
     for rule in res.spec["rules"]:
-        rule_body = {**plain(rule), "countries": sorted(countries.expand(rule["countries"]))}
+        body = {**plain(rule), "countries": sorted(countries.expand(rule["countries"]))}
         existing = rules.get(rule["name"])
         if existing:
-            ctx.office.save("taxRules", rule_body, existing["id"])
+            ctx.office.save("taxRules", body, existing["id"])
         else:
-            ctx.office.save("taxRules", {**rule_body, "groupId": saved["id"]})
+            ctx.office.save("taxRules", {**body, "groupId": saved["id"]})
 
 
 def shown(entry: dict[str, Any]) -> dict[str, Any]:

@@ -11,25 +11,14 @@ configuration.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from centra_provision.resources import KINDS, Resource
 from centra_provision.resources.base import ObserveContext
 from centra_provision.state.ledger import Ledger
+from centra_provision.values import jsonable
 
 Shown = dict[str, Any]
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values (the ledger is JSON): decimals as numbers, tuples as lists."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def shown(kind: str, entry: Any) -> Shown | None:

@@ -23,7 +23,8 @@ from centra_provision.engine.drift import (
 from centra_provision.errors import EXIT_CHANGES, EXIT_OK
 from centra_provision.plans import FieldChange, Plan, ResourceChange
 from centra_provision.resources.base import FieldState, Observation
-from centra_provision.state.snapshot import jsonable, shown
+from centra_provision.state.snapshot import shown
+from centra_provision.values import jsonable
 
 OBSERVED = FieldChange("desc", "Old", "New", True, "changed")
 WRITE_ONLY = FieldChange("readonly", None, True, False, "changed", last_applied="2026-01-01")
