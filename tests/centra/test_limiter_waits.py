@@ -8,6 +8,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.ratelimit import ClientRateLimiter
@@ -86,3 +88,46 @@ def test_the_client_waits_on_its_limiters_clock_unless_told_another() -> None:
     assert CentraClient("http://127.0.0.1/graphql", "t", clock=other).limiter.clock is other
     plain = CentraClient("http://127.0.0.1/graphql", "t")
     assert plain.clock is SYSTEM_CLOCK and plain.limiter.clock is SYSTEM_CLOCK
+
+
+@given(
+    requests=st.integers(2, 30),
+    share=st.sampled_from([0.1, 0.25, 0.5, 1.0]),
+    callers=st.integers(1, 40),
+    mutations=st.integers(0, 8),
+)
+@settings(max_examples=40)
+def test_concurrent_callers_are_paced_to_the_share_together(
+    requests: int, share: float, callers: int, mutations: int
+) -> None:
+    """Many callers at once (not one in flight at a time): each gets its turn exactly when
+    the shared budget has a token for it, in the order they asked, and no ten-second
+    window ever holds more than the share of the quota (requests and mutations alike)."""
+    clock = FakeClock()
+    limiter = limiter_on(clock, requests=requests, mutations=max(1, mutations), share=share)
+    admitted: list[tuple[int, float, bool]] = []
+
+    async def caller(i: int) -> None:
+        is_mutation = i < mutations
+        await limiter.acquire(is_mutation)
+        admitted.append((i, clock.elapsed, is_mutation))
+
+    async def everyone() -> None:
+        await asyncio.gather(*(caller(i) for i in range(callers)))
+
+    asyncio.run(everyone())
+    assert [i for i, _, _ in admitted] == list(range(callers))  # first come, first served
+    times = [t for _, t, _ in admitted]
+    assert times == sorted(times)
+    for kind, quota in (("requests", requests), ("mutations", max(1, mutations))):
+        stamps = [t for _, t, m in admitted if kind == "requests" or m]
+        capacity = share * quota
+        for k, start in enumerate(stamps):
+            in_window = sum(1 for t in stamps[k:] if t < start + 10.0 - 1e-9)
+            # the budget it started with, what refilled during it, and one draw larger
+            # than a whole (fractional) budget
+            assert in_window <= 2 * capacity + 1 + 1e-6, (kind, start, in_window)
+    capacity, rate = share * requests, share * requests / 10.0
+    if mutations == 0 and capacity >= 1:  # only the request bucket paces: exact turns
+        expected = [max(0.0, (k + 1 - capacity) / rate) for k in range(callers)]
+        assert times == pytest.approx(expected, abs=1e-6)
