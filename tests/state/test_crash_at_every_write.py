@@ -1,6 +1,7 @@
 """A process killed at any step of a write leaves state the next run can use, never a half
 of it: the ledger is the old version or the new one, the lock is absent or whole, and the
-local ledger's key is never an empty or partial file taken for a key.
+local ledger's key is never an empty or partial file taken for a key. And for a power loss
+rather than a kill: nothing is put in place under its name before its bytes are fsynced.
 
 A kill is simulated by raising `Killed` (a BaseException, as SIGKILL gives no chance to
 clean up) at the k-th step of the write, for every k; what a real kill leaves that the
@@ -220,3 +221,85 @@ def test_temp_files_a_killed_write_left_behind_change_nothing(
     assert ledger.matches(ledger.record("Pricelist/SEK", "comment") or {}, "new")
     assert json.loads(path.read_text())["serial"] == 2
     assert isinstance(LocalBackend(path).read(), object)
+
+
+class Durability:
+    """Records, for a power loss rather than a kill, the order that makes a write durable:
+    a file is put in place under its name (renamed or linked) only after every byte written
+    to it was fsynced; otherwise the name could point at an empty file after the machine
+    restarts."""
+
+    def __init__(self) -> None:
+        self.unsynced: set[str] = set()
+        self.published: list[str] = []
+
+    @staticmethod
+    def _path(fd: int) -> str:
+        return os.readlink(f"/proc/self/fd/{fd}")
+
+    def wrote(self, fd: int) -> None:
+        self.unsynced.add(self._path(fd))
+
+    def synced(self, fd: int) -> None:
+        self.unsynced.discard(self._path(fd))
+
+    def publish(self, source: Any) -> None:
+        path = os.path.realpath(source)
+        assert path not in self.unsynced, f"{path} put in place before it was fsynced"
+        self.published.append(path)
+
+
+class _TrackedFile:
+    def __init__(self, inner: Any, durability: Durability) -> None:
+        self.inner, self.durability = inner, durability
+
+    def write(self, data: Any) -> Any:
+        self.durability.wrote(self.inner.fileno())
+        return self.inner.write(data)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def fileno(self) -> int:
+        return int(self.inner.fileno())
+
+    def __enter__(self) -> _TrackedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name an fd")
+def test_every_file_is_fsynced_before_it_is_put_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger, the lock and the key file each reach their name by a rename or a link
+    of a temp file whose bytes were fsynced first."""
+    durability = Durability()
+    real_fdopen, real_fsync = os.fdopen, os.fsync
+    real_replace, real_link = os.replace, os.link
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        durability.synced(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        durability.publish(src)
+        real_replace(src, dst)
+
+    def link(src: Any, dst: Any) -> None:
+        durability.publish(src)
+        real_link(src, dst)
+
+    for module in (backend_module, ledger_module):
+        monkeypatch.setattr(module.os, "fsync", fsync)
+        monkeypatch.setattr(module.os, "replace", replace)
+        monkeypatch.setattr(module.os, "link", link)
+        monkeypatch.setattr(
+            module.os, "fdopen", lambda *a, **k: _TrackedFile(real_fdopen(*a, **k), durability)
+        )
+    path = tmp_path / "qa-int.ledger.json"
+    with state_lock(path, "qa-int"):
+        _ledger(path, "durable").save()
+    assert len(durability.published) == 3  # the key file, the lock and the ledger
