@@ -23,12 +23,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.support.emulator import EmulatorClient, served
-
 from centra_provision.centra.client import CentraClient
 from centra_provision.emulator.app import Emulator
 from centra_provision.engine.planner import plan_environment
 from centra_provision.engine.session import RunOptions
+from tests.support.emulator import EmulatorClient, served
 
 SECRET = "bench-order-api-secret"
 
