@@ -140,11 +140,16 @@ def resume_command(ctx: click.Context) -> str:
     for param in ctx.command.params:
         if not isinstance(param, click.Option) or param.name not in RESUME_KEEPS:
             continue
-        given = ctx.params.get(param.name)
-        values = [str(v) for v in (given or () if param.multiple else [given] if given else [])]
-        default: Any = param.get_default(ctx, call=True)
-        defaults = [str(v) for v in (default or () if param.multiple else [default])]
+        values = _given(ctx.params.get(param.name), param.multiple)
+        defaults = _given(param.get_default(ctx, call=True), param.multiple)
         if values and values != defaults:
             for value in values:
                 words += [min(param.opts, key=len), value]
     return shlex.join([*words, "--resume"])
+
+
+def _given(value: Any, multiple: bool) -> list[str]:
+    """An option's values as text; none for an option that was not given (0 is a value)."""
+    if multiple:
+        return [str(v) for v in value or ()]
+    return [] if value is None else [str(value)]
