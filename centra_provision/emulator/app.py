@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from graphql import GraphQLSchema
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -68,7 +69,7 @@ class Emulator:
         self.state = CentraState(state_path)
         seed(self.state, products)
         self.release = frozenset(without)
-        self.schema = build_api_schema(self.state, self.release)
+        self._schema = build_api_schema(self.state, self.release)
         overrides = dict(quotas or {})
         if requests_per_10s is not None:
             overrides.setdefault("REQUEST_COUNT/TEN_SECONDS", requests_per_10s)
@@ -92,6 +93,12 @@ class Emulator:
                 *routes(self.backoffice),
             ]
         )
+
+    @property
+    def schema(self) -> GraphQLSchema:
+        """The API's schema (read-only: parsed documents and introspection answers are shared
+        by every emulator of one release; an older release is `without=`, not an edit)."""
+        return self._schema
 
     @property
     def admin_token(self) -> str:

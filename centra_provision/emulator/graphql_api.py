@@ -5,6 +5,7 @@ per-field permissions (`errors[].extensions.category == "authorization"`), and t
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -215,7 +216,23 @@ class Parsed:
     source: str = ""
 
 
-_INTROSPECTIONS: dict[tuple[frozenset[str], str, Any], Any] = {}
+class _Bounded(OrderedDict[Any, Any]):
+    """A process-wide cache that keeps the `size` newest entries: a long-running `emulator
+    serve` answering many distinct documents must not grow without end."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def keep(self, key: Any, value: Any) -> Any:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_INTROSPECTIONS = _Bounded(64)
 
 
 def _introspect(
@@ -227,29 +244,26 @@ def _introspect(
         result = execute(schema, parsed.document, operation_name=operation_name)
         if hasattr(result, "__await__") or result.errors:  # pragma: no cover - static schema
             raise RuntimeError("introspection failed")
-        _INTROSPECTIONS[key] = result.data
+        return _INTROSPECTIONS.keep(key, result.data)
     return _INTROSPECTIONS[key]
 
 
 # Parsing and validating depend only on the query and the schema, which every emulator of
 # one release shares (the SDL, less the fields `without` names): once per process for each
 # distinct document (clients repeat their queries).
-_PARSED: dict[tuple[frozenset[str], str, Any], Parsed] = {}
-MAX_PARSED = 512
+_PARSED = _Bounded(512)
 
 
 def parsed_request(
     schema: GraphQLSchema, query: Any, operation_name: Any, release: frozenset[str] = frozenset()
 ) -> Parsed:
     key = (release, query, operation_name)
-    found = _PARSED.get(key) if isinstance(query, str) else None
+    found: Parsed | None = _PARSED.get(key) if isinstance(query, str) else None
     if found is not None:
         return found
     parsed = parse_request(schema, query, operation_name)
     if parsed.document is not None:
-        if len(_PARSED) >= MAX_PARSED:
-            _PARSED.clear()
-        _PARSED[key] = parsed
+        _PARSED.keep(key, parsed)
     return parsed
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from centra_provision.emulator import graphql_api
+from centra_provision.emulator.app import Emulator
 from centra_provision.emulator.graphql_api import MAX_LIST_ITEMS, MAX_TOKENS
 from tests.support.emulator import EmulatorClient
 
@@ -268,3 +269,21 @@ def test_cookie_with_json_works_as_centra_documents(api: EmulatorClient) -> None
         },
     )
     assert response.status_code == 200 and response.json()["data"]["stores"]
+
+
+def test_the_process_wide_caches_stay_bounded() -> None:
+    """A long-running `emulator serve` answering many distinct documents keeps the shared
+    caches of parsed documents and introspection answers at their bounds, newest kept."""
+    bounded = graphql_api._Bounded(3)
+    for i in range(5):
+        bounded.keep(i, str(i))
+    assert list(bounded.items()) == [(2, "2"), (3, "3"), (4, "4")]
+    bounded.keep(2, "again")
+    assert list(bounded) == [3, 4, 2]
+    client = EmulatorClient(Emulator(":memory:", products=0), None)
+    for i in range(graphql_api._INTROSPECTIONS.size + 5):
+        assert client.gql(f'{{ a{i}: __type(name: "Store") {{ name }} }}').status_code == 200
+    assert len(graphql_api._INTROSPECTIONS) == graphql_api._INTROSPECTIONS.size
+    assert isinstance(graphql_api._PARSED, graphql_api._Bounded)
+    with pytest.raises(AttributeError):
+        client.emulator.schema = client.emulator.schema  # type: ignore[misc]
