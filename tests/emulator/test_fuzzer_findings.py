@@ -280,7 +280,7 @@ def test_the_process_wide_caches_stay_bounded() -> None:
     assert list(bounded.items()) == [(2, "2"), (3, "3"), (4, "4")]
     bounded.keep(2, "again")
     assert list(bounded) == [3, 4, 2]
-    client = EmulatorClient(Emulator(":memory:", products=0), None)
+    client = EmulatorClient(Emulator(":memory:", products=0, requests_per_10s=1000), None)
     for i in range(graphql_api._INTROSPECTIONS.size + 5):
         assert client.gql(f'{{ a{i}: __type(name: "Store") {{ name }} }}').status_code == 200
     assert len(graphql_api._INTROSPECTIONS) == graphql_api._INTROSPECTIONS.size
