@@ -1,5 +1,5 @@
-"""Mutation score of the test suite over the core (engine/, centra/, catalog/, state/,
-manifest/merge.py), measured with mutmut on a seeded uniform sample of its mutants.
+"""Mutation score of the test suite over the core (engine/, centra/, catalog/, state/, plans/,
+resources/, manifest/merge.py), measured with mutmut on a seeded uniform sample of its mutants.
 
 Run: pip install -e '.[test,mutation]'
      python scripts/mutation_sample.py [--commit REV] [--sample 800] [--seed 16] [--work DIR]
@@ -36,6 +36,8 @@ SCOPE = [
     "centra_provision/centra/*",
     "centra_provision/catalog/*",
     "centra_provision/state/*",
+    "centra_provision/plans/*",
+    "centra_provision/resources/*",
     "centra_provision/manifest/merge.py",
 ]
 COPIED = ["tests", "manifests", "examples", "scripts", "bench", "README.md", "CHANGELOG.md", ".ci"]
