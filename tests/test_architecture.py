@@ -5,6 +5,7 @@ may go, and the emulator imports nothing from the rest of the package."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -12,34 +13,24 @@ import pytest
 from tests.support.paths import REPO
 
 PACKAGE = REPO / "centra_provision"
-FOUNDATION = {"source", "errors", "globale", "urls", "clock", "values"}
-# package (or top-level module) -> what it may import besides itself; `clock` imports
-# nothing and every layer but the emulator may import it.
-ALLOWED: dict[str, set[str]] = {
-    "clock": set(),
-    "values": set(),
-    "source": {"clock"},
-    "errors": {"source", "clock"},
-    "globale": {"clock"},
-    "urls": {"clock"},
-    "plans": {"errors", "clock", "values"},
-    "resources": FOUNDATION | {"plans"},
-    "manifest": FOUNDATION | {"plans", "resources"},
-    "centra": FOUNDATION | {"resources"},
-    "state": FOUNDATION | {"resources"},
-    "executors": FOUNDATION | {"plans", "resources", "centra", "emulator"},
-    "engine": FOUNDATION
-    | {"plans", "resources", "manifest", "centra", "state", "executors", "emulator"},
-    "catalog": FOUNDATION | {"manifest", "centra", "engine"},
-    "render": FOUNDATION
-    | {"plans", "resources", "manifest", "state", "executors", "engine", "catalog"},
-    "cli": FOUNDATION
-    | {"__init__", "plans", "resources", "manifest", "centra", "state", "executors", "engine"}
-    | {"catalog", "render", "emulator"},
-    "emulator": set(),
-    "__main__": {"cli"},
-    "__init__": set(),
-}
+DOC = REPO / "ARCHITECTURE.md"
+# Who may use the emulator, as ARCHITECTURE.md names them.
+EMULATOR_USERS = ("engine/endpoint.py", "executors/backoffice.py", "cli/emulator.py")
+
+
+def allowed_from_doc(text: str) -> dict[str, set[str]]:
+    """The layers table of ARCHITECTURE.md: package -> what it may import."""
+    allowed: dict[str, set[str]] = {}
+    section = text.split("## Layers, from the bottom", 1)[1].split("\n## ", 1)[0]
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not re.fullmatch(r"`[\w_]+`", cells[0]):
+            continue
+        allowed[cells[0].strip("`")] = set(re.findall(r"`([\w_]+)`", cells[2]))
+    return allowed
+
+
+ALLOWED = allowed_from_doc(DOC.read_text())
 
 
 def unit_of(module: str) -> str:
@@ -90,7 +81,20 @@ def violations(package: Path = PACKAGE) -> list[str]:
 
 
 def test_every_import_follows_the_layers() -> None:
+    assert len(ALLOWED) >= 18  # the table was read
     assert violations() == []
+
+
+def test_only_the_named_modules_use_the_emulator() -> None:
+    users = set()
+    for path in PACKAGE.rglob("*.py"):
+        if unit_of(module_name(path)) == "emulator":
+            continue
+        if any(unit_of(m) == "emulator" for _, m in imports(path)):
+            users.add(str(path.relative_to(PACKAGE)))
+    assert users == set(EMULATOR_USERS)
+    doc = DOC.read_text()
+    assert all(f"`{user}`" in doc for user in EMULATOR_USERS)
 
 
 def test_every_package_has_a_place() -> None:
