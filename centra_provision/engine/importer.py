@@ -198,7 +198,8 @@ def _named_as_base(
         if name is None or name == doc.name:  # not the base's, or named as the base already
             out.append(doc)
             continue
-        spec = {k: v for k, v in doc.spec.items() if k != "pluginName"}
+        name_key = KINDS[doc.kind].name_key
+        spec = {k: v for k, v in doc.spec.items() if k != name_key}
         out.append(replace(doc, name=name, spec=spec))
     return out
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,9 @@ from centra_provision.engine.diff import resource_change
 from centra_provision.engine.session import EnvironmentSession, RunOptions, run_session
 from centra_provision.errors import ProvisionError
 from centra_provision.manifest.desired import DesiredState, check_context
-from centra_provision.manifest.environment import EnvironmentConfig
 from centra_provision.plans import Action, ExecutorKind, LedgerIdentity, Plan, ResourceChange
 from centra_provision.resources import API_OPERATIONS, KINDS, Resource
-from centra_provision.resources.base import NoteContext, ObserveContext
+from centra_provision.resources.base import NoteContext, ObserveContext, live_references
 from centra_provision.resources.live import LiveState
 from centra_provision.state.ledger import Ledger
 
@@ -40,16 +40,21 @@ def executor_for(
     return environment_executor
 
 
-def kind_notes(resources: tuple[Resource, ...], live: LiveState, ledger: Ledger) -> list[str]:
-    """What each kind says beside its changes (the Order API probe's answer, a token about
-    to expire), in plan order."""
+def kind_notes(
+    resources: tuple[Resource, ...], live: LiveState, ledger: Ledger, variables: Mapping[str, Any]
+) -> list[str]:
+    """What the kinds say beside the changes: once per plan for each kind present (the
+    markets a pricelist must cover), then for each resource in plan order (the Order API
+    probe's answer, a token about to expire)."""
 
     def recorded_at(address: str, path: str, value: Any) -> str | None:
         record = ledger.record(address, path)
         return record.get("at") if record and ledger.matches(record, value) else None
 
-    ctx = NoteContext(live, recorded_at)
-    notes: list[str] = []
+    ctx = NoteContext(live, recorded_at, variables)
+    kinds = [KINDS[k] for k in dict.fromkeys(r.kind for r in resources)]
+    plan_notes = dict.fromkeys(k.plan_notes for k in kinds if k.plan_notes is not None)
+    notes = [note for hook in plan_notes for note in hook(ctx)]
     for res in resources:
         kind_note = KINDS[res.kind].notes
         if kind_note is not None:
@@ -57,49 +62,16 @@ def kind_notes(resources: tuple[Resource, ...], live: LiveState, ledger: Ledger)
     return notes
 
 
-def market_coverage(env: EnvironmentConfig, live: LiveState) -> tuple[str, ...]:
-    """Guide, "Calculating Prices": every country a Global-e market serves needs an active
-    pricelist in the base currency (checked on live data, per store, whenever the plan
-    read the pricelists)."""
-    if not live.was_read("pricelists"):
-        return ()
-    base = live.base_currency
-    own = {str(c).upper() for c in env.variables.get("ownMarkets", []) or []}
-    notes = []
-    for store in sorted({m["store"] for m in live.markets.values()}):
-        served = {
-            c for m in live.markets.values() if m["store"] == store for c in m["countries"]
-        } - own
-        covered = {
-            c
-            for (s, _), p in live.entries("pricelists").items()
-            if s == store and p["status"] == "ACTIVE" and p["currency"] == base
-            for c in p["countries"]
-        }
-        missing = sorted(served - covered)
-        if missing:
-            shown = ", ".join(missing[:10]) + (
-                f", … {len(missing)} in all" if len(missing) > 10 else ""
-            )
-            notes.append(
-                f"warning: store {store}: {len(missing)} countries of Global-e markets "
-                f"have no active pricelist in the base currency {base}: {shown}"
-            )
-    return tuple(notes)
-
-
 def check_prerequisites(resources: tuple[Resource, ...], live: LiveState) -> None:
-    problems = []
-    for res in resources:
-        store = res.spec.get("store")
-        if isinstance(store, str) and store not in live.stores:
-            problems.append(f"{res.address}: store '{store}' does not exist in Centra")
-        for store in [*(res.spec.get("defaultInStores") or []), *(res.spec.get("stores") or [])]:
-            if store not in live.stores:
-                problems.append(f"{res.address}: store '{store}' does not exist in Centra")
-        warehouse = res.spec.get("primaryWarehouse")
-        if isinstance(warehouse, str) and warehouse not in live.warehouses:
-            problems.append(f"{res.address}: warehouse '{warehouse}' does not exist in Centra")
+    """Every store and warehouse the resources name exists in Centra; all that do not in one
+    error, sorted."""
+    known: dict[str, Mapping[str, object]] = {"store": live.stores, "warehouse": live.warehouses}
+    problems = [
+        f"{res.address}: {what} '{name}' does not exist in Centra"
+        for res in resources
+        for what, name in live_references(res)
+        if name not in known[what]
+    ]
     if problems:
         raise LivePrerequisiteError("; ".join(sorted(set(problems))))
 
@@ -134,7 +106,7 @@ def build_plan(
         discovered=tuple(caps.report()),
         requests=count.sent,
         other_requests=count.other,
-        notes=(*market_coverage(env, live), *kind_notes(ordered, live, ledger)),
+        notes=tuple(kind_notes(ordered, live, ledger, env.variables)),
         centra_url_source=source,
         ledger=LedgerIdentity(ledger.location, ledger.ledger_id, ledger.serial),
     )

@@ -20,7 +20,8 @@ def record_applied(
     source: str,
     live: LiveState | None = None,
 ) -> None:
-    """Remember every field Centra cannot show (and the probe-only URI and secret).
+    """Remember every field Centra cannot show (and those it shows only through the Order
+    API probe: the URI and the secret; `FieldState.recorded`).
 
     With `live` (what --wait just read), each field's source says how it is known:
     `wait:observed` when live Centra proved it (the Order API probe answers for the URI and
@@ -32,9 +33,7 @@ def record_applied(
         return
     ctx = ObserveContext(live or LiveState(), session.secrets, check_context(session.environment))
     for state in KINDS[res.kind].observe(res, ctx).fields:
-        if (not state.observed or state.sensitive or state.path == "uri") and (
-            state.desired is not None
-        ):
+        if state.recorded:
             how = source
             if live is not None:
                 how = f"{source}:{'observed' if state.observed else 'attested'}"

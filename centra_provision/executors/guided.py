@@ -12,7 +12,6 @@ A step's lines are plain text; a line "```json" opens a block to paste verbatim,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from centra_provision.plans import (
@@ -24,19 +23,9 @@ from centra_provision.plans import (
     StepOutcome,
 )
 from centra_provision.resources import KINDS, Resource
+from centra_provision.resources.base import CentraRequest
 from centra_provision.resources.live import LiveState
-from centra_provision.resources.steps import FENCE, StepContext
-
-REQUEST_VERBS = {"create": "Add", "update": "Update", "delete": "Remove"}
-
-
-@dataclass(frozen=True)
-class CentraRequest:
-    """One attribute type Centra must deploy in PROD (verb, name, definition JSON)."""
-
-    verb: str
-    name: str
-    definition: str | None
+from centra_provision.resources.steps import StepContext
 
 
 @dataclass(frozen=True)
@@ -45,7 +34,8 @@ class RunbookStep:
     action: str
     lines: tuple[str, ...]
     done: bool = False  # already in Centra by hand: listed as done, not as a step
-    request: CentraRequest | None = None  # PROD attribute types: merged into one message
+    request: CentraRequest | None = None  # Centra makes it: merged into one message per kind
+    title: str | None = None  # a merged request's own title
 
 
 @dataclass(frozen=True)
@@ -69,45 +59,28 @@ class Runbook:
 
     @property
     def todo(self) -> tuple[RunbookStep, ...]:
-        """What is still to do, in order, with every PROD attribute-type request merged
+        """What is still to do, in order, with every request to Centra of one kind merged
         into one step at the place of the first."""
         out: list[RunbookStep] = []
-        requests = [s for s in self.steps if s.request is not None and not s.done]
+        requests: dict[str, list[CentraRequest]] = {}
+        for step in self.steps:
+            if not step.done and step.request is not None:
+                requests.setdefault(step.request.kind, []).append(step.request)
         for step in self.steps:
             if step.done:
                 continue
             if step.request is None:
                 out.append(step)
-            elif step is requests[0]:
-                out.append(self._request_step(requests))
+            elif step.request is requests[step.request.kind][0]:
+                out.append(self._request_step(requests[step.request.kind]))
         return tuple(out)
 
-    def _request_step(self, requests: list[RunbookStep]) -> RunbookStep:
-        names = [s.request.name for s in requests if s.request is not None]
-        lines = [
-            "In PROD, Centra deploys attribute types: send Centra this one request.",
-            "Send this message to Centra (support ticket or your Centra contact):",
-            FENCE + "text",
-            f"Please deploy these custom attribute types (Text) in the store configuration of "
-            f"{self.centra_domain} (Global-e merchant {self.merchant_id}), exactly as on "
-            "QA-INT:",
-        ]
-        for i, step in enumerate(requests, 1):
-            req = step.request
-            assert req is not None
-            lines.append("")
-            if req.definition is None:
-                lines.append(f"{i}. {req.verb} `{req.name}`.")
-            else:
-                lines.append(f"{i}. {req.verb} `{req.name}` with this definition:")
-                pretty = json.dumps(json.loads(req.definition), indent=2, ensure_ascii=False)
-                lines += pretty.splitlines()
-        lines.append(FENCE)
-        return RunbookStep(
-            "AttributeType/" + ",".join(names),
-            "request",
-            tuple(lines),
-        )
+    def _request_step(self, requests: list[CentraRequest]) -> RunbookStep:
+        kind = KINDS[requests[0].kind]
+        assert kind.request_step is not None  # a kind that makes requests words them
+        title, lines = kind.request_step(requests, self.centra_domain, self.merchant_id)
+        address = f"{kind.name}/" + ",".join(r.name for r in requests)
+        return RunbookStep(address, "request", tuple(lines), title=title)
 
 
 class GuidedExecutor:
@@ -159,14 +132,12 @@ class GuidedExecutor:
                 ),
                 done=True,
             )
-        if res.kind == "AttributeType" and self.ctx.globale_env == "PROD":
-            from centra_provision.resources.attribute_type import definition_json
-
-            definition = None if change.action == Action.DELETE else definition_json(res.spec)
-            request = CentraRequest(REQUEST_VERBS[change.action], res.name, definition)
+        kind = KINDS[res.kind]
+        request = kind.request(res, change.action, self.ctx) if kind.request else None
+        if request is not None:
             return RunbookStep(res.address, change.action, (), request=request)
         paths = [f.path for f in change.shown_fields]
-        write = KINDS[res.kind].steps
+        write = kind.steps
         lines = (
             write(res, change.action, paths, self.ctx)
             if write

@@ -1,7 +1,8 @@
 """Plans as values: what would change (model) and its file format (planfile).
 
-The bottom of the package after `errors` and `source`: renderers print these values,
-executors run them and the planner builds them, so none of those may be below this.
+Near the bottom of the package (only `errors`, `clock` and `values` are below it):
+renderers print these values, executors run them and the planner builds them, so none of
+those may be below this.
 """
 
 from centra_provision.plans.model import (

@@ -77,7 +77,8 @@ class Renderer:
 
 
 def renderer_for(fmt: str) -> Renderer:
-    """The renderer for `--format`."""
+    """The renderer for `--format`: text (and html, the storefront's tags, which are its
+    text), json, markdown or junit."""
     if fmt == "json":
         from centra_provision.render.json import JsonRenderer
 
@@ -90,6 +91,8 @@ def renderer_for(fmt: str) -> Renderer:
         from centra_provision.render.junit import JunitRenderer
 
         return JunitRenderer()
-    from centra_provision.render.text import TextRenderer
+    if fmt in ("text", "html"):
+        from centra_provision.render.text import TextRenderer
 
-    return TextRenderer()  # "text", and "html" (the storefront's tags are its text)
+        return TextRenderer()
+    raise UsageError(f"no output format {fmt!r} (text, json, markdown, junit, html)")

@@ -49,10 +49,7 @@ def runbook_text(runbook: Runbook) -> str:
 
 
 def _title(step: RunbookStep) -> str:
-    if step.action == "request":
-        names = step.address.split("/", 1)[1].replace(",", ", ")
-        return f"Ask Centra to deploy the attribute types {names}"
-    return f"{step.action.capitalize()} `{step.address}`"
+    return step.title or f"{step.action.capitalize()} `{step.address}`"
 
 
 def _markdown_lines(lines: tuple[str, ...]) -> list[str]:

@@ -15,6 +15,7 @@ from centra_provision.errors import Diagnostic
 from centra_provision.plans import Action
 from centra_provision.resources.base import (
     BackOfficeContext,
+    CentraRequest,
     CheckContext,
     FieldState,
     ImportedDocument,
@@ -25,7 +26,7 @@ from centra_provision.resources.base import (
     by_name,
 )
 from centra_provision.resources.live import LiveList, LiveState, Rows
-from centra_provision.resources.steps import StepContext
+from centra_provision.resources.steps import FENCE, StepContext
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -139,8 +140,44 @@ def adopt(live: LiveState) -> list[ImportedDocument]:
     ]
 
 
+REQUEST_VERBS = {"create": "Add", "update": "Update", "delete": "Remove"}
+
+
+def request(res: Resource, action: Action, ctx: StepContext) -> CentraRequest | None:
+    """In PROD, Centra deploys attribute types: the change is a request, not a step."""
+    if ctx.globale_env != "PROD":
+        return None
+    definition = None if action == Action.DELETE else definition_json(res.spec)
+    return CentraRequest(KIND_NAME, REQUEST_VERBS[action], res.name, definition)
+
+
+def request_step(
+    requests: list[CentraRequest], centra_domain: str, merchant_id: int
+) -> tuple[str, list[str]]:
+    """One message to Centra for every attribute type of the run."""
+    names = ", ".join(r.name for r in requests)
+    lines = [
+        "In PROD, Centra deploys attribute types: send Centra this one request.",
+        "Send this message to Centra (support ticket or your Centra contact):",
+        FENCE + "text",
+        f"Please deploy these custom attribute types (Text) in the store configuration of "
+        f"{centra_domain} (Global-e merchant {merchant_id}), exactly as on QA-INT:",
+    ]
+    for i, req in enumerate(requests, 1):
+        lines.append("")
+        if req.definition is None:
+            lines.append(f"{i}. {req.verb} `{req.name}`.")
+        else:
+            lines.append(f"{i}. {req.verb} `{req.name}` with this definition:")
+            pretty = json.dumps(json.loads(req.definition), indent=2, ensure_ascii=False)
+            lines += pretty.splitlines()
+    lines.append(FENCE)
+    return f"Ask Centra to deploy the attribute types {names}", lines
+
+
+KIND_NAME = "AttributeType"
 KIND = ResourceKind(
-    name="AttributeType",
+    name=KIND_NAME,
     identity=by_name,
     checks=(check_name,),
     observe=observe,
@@ -150,4 +187,6 @@ KIND = ResourceKind(
     backoffice=backoffice,
     shown=shown,
     adopt=adopt,
+    request=request,
+    request_step=request_step,
 )

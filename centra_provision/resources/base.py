@@ -71,6 +71,14 @@ class FieldState:
     live: Any = None
     sensitive: bool = False
     unavailable: str | None = None  # why the desired value is unknown (an unset secret)
+    # Recorded in the ledger even though observed: Centra shows it only through an answer
+    # that may not come (the Order API's URI, seen only by the probe).
+    kept: bool = False
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the ledger records this field when it is applied."""
+        return self.desired is not None and (not self.observed or self.sensitive or self.kept)
 
 
 @dataclass(frozen=True)
@@ -180,15 +188,34 @@ BackOfficeStep = Callable[[Resource, Action, BackOfficeContext], None]
 
 
 @dataclass(frozen=True)
+class CentraRequest:
+    """A change Centra makes on the merchant's request (PROD attribute types are deployed by
+    Centra): the kind, the verb and name to ask for, and the definition to send."""
+
+    kind: str
+    verb: str
+    name: str
+    definition: str | None
+
+
+# (resource, action, context) -> the request to send Centra, or None: a person does it.
+Request = Callable[[Resource, Action, StepContext], CentraRequest | None]
+# (every request of the kind, Centra domain, merchant id) -> the merged step's title and lines
+RequestStep = Callable[[list[CentraRequest], str, int], tuple[str, list[str]]]
+
+
+@dataclass(frozen=True)
 class NoteContext:
     """What a plan's notes about one resource may consult: the live state, and when the
     ledger recorded a value for a field (None unless it recorded exactly that value)."""
 
     live: LiveState
     recorded_at: Callable[[str, str, Any], str | None]
+    variables: Mapping[str, Any] = field(default_factory=dict)  # the environment's
 
 
 Notes = Callable[[Resource, NoteContext], Iterable[str]]
+PlanNotes = Callable[[NoteContext], Iterable[str]]
 GuidedSteps = Callable[[Resource, Action, list[str], StepContext], list[str]]
 
 
@@ -224,14 +251,22 @@ class ResourceKind:
     reads: tuple[LiveList, ...] = ()
     extra_reads: frozenset[str] = frozenset()  # "plugins", "orderApiProbe", "shippingChecks"
     plugin_type: str | None = None  # a plugin kind: its key in LiveState.plugins
-    # Changing it: by API (the operations Centra has), by the emulator's back office.
+    # The spec key holding the name Centra knows it by, when the document's name differs
+    # (two stores' plugins of one name): `import` drops it where the names agree.
+    name_key: str | None = None
+    # Changing it: by API (the operations Centra has), by the emulator's back office, or by
+    # Centra on request (all of a run's requests merged into one message).
     api: Mapping[Action, ApiOperation] = field(default_factory=dict)
     backoffice: BackOfficeStep | None = None
+    request: Request | None = None
+    request_step: RequestStep | None = None
     # Remembering and adopting it: the snapshot drift compares, the documents import writes.
     shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     adopt: Callable[[LiveState], list[ImportedDocument]] | None = None
-    # What a plan says beside the changes (the Order API probe's answer, a token expiring).
+    # What a plan says beside the changes: about one resource (the Order API probe's answer,
+    # a token expiring), or once per plan that holds the kind (markets without a pricelist).
     notes: Notes | None = None
+    plan_notes: PlanNotes | None = None
 
     def check(self, resource: Resource, ctx: CheckContext) -> list[Diagnostic]:
         return [d for rule in self.checks for d in rule(resource, ctx)]
@@ -245,6 +280,23 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
             out += flatten(item, f"{prefix}.{key}" if prefix else str(key))
         return out
     return [(prefix, value)]
+
+
+# Spec keys that name something Centra must have before the resource can exist: a store by
+# its name, a warehouse by its name (whatever the kind, the manifests use these keys).
+STORE_KEYS = ("store", "stores", "defaultInStores")
+WAREHOUSE_KEYS = ("primaryWarehouse",)
+
+
+def live_references(res: Resource) -> list[tuple[str, str]]:
+    """(`store` or `warehouse`, name) for every store and warehouse the resource names."""
+    found: list[tuple[str, str]] = []
+    for what, keys in (("store", STORE_KEYS), ("warehouse", WAREHOUSE_KEYS)):
+        for key in keys:
+            value = res.spec.get(key)
+            names = value if isinstance(value, list) else [value]
+            found += [(what, n) for n in names if isinstance(n, str)]
+    return found
 
 
 def by_name(name: str, _spec: Mapping[str, Any]) -> tuple[str, ...]:

@@ -71,7 +71,7 @@ def observe(res: Resource, ctx: ObserveContext) -> Observation:
     fields = [FieldState("status", status, True, entry["status"] if entry else None)]
     uri_seen = probe in (200, 401, 403)
     if uri is not None:
-        fields.append(FieldState("uri", uri, uri_seen, uri if uri_seen else None))
+        fields.append(FieldState("uri", uri, uri_seen, uri if uri_seen else None, kept=True))
     if "secretKey" in res.spec:
         value = getattr(secret, "value", None)
         live_secret = value if probe == 200 else "(differs)" if probe == 401 else None
@@ -249,6 +249,7 @@ KIND = ResourceKind(
     order=30,
     extra_reads=frozenset({"plugins", "orderApiProbe"}),
     plugin_type=PLUGIN_TYPE,
+    name_key="pluginName",
     backoffice=backoffice,
     shown=lambda entry: {"status": entry["status"]},
     adopt=lambda live: adopt_plugins(live, "OrderApiPlugin", PLUGIN_TYPE, PLACEHOLDERS),

@@ -17,6 +17,7 @@ from centra_provision.resources.base import (
     CheckContext,
     FieldState,
     ImportedDocument,
+    NoteContext,
     Observation,
     ObserveContext,
     Resource,
@@ -202,6 +203,36 @@ def adopt(live: LiveState) -> list[ImportedDocument]:
     return docs
 
 
+def market_coverage(ctx: NoteContext) -> list[str]:
+    """Guide, "Calculating Prices": every country a Global-e market serves needs an active
+    pricelist in the base currency (checked on live data, per store, for every plan that
+    holds pricelists or shipping options)."""
+    live = ctx.live
+    base = live.base_currency
+    own = {str(c).upper() for c in ctx.variables.get("ownMarkets", []) or []}
+    notes = []
+    for store in sorted({m["store"] for m in live.markets.values()}):
+        served = {
+            c for m in live.markets.values() if m["store"] == store for c in m["countries"]
+        } - own
+        covered = {
+            c
+            for (s, _), p in live.entries(PRICELISTS.field).items()
+            if s == store and p["status"] == "ACTIVE" and p["currency"] == base
+            for c in p["countries"]
+        }
+        missing = sorted(served - covered)
+        if missing:
+            shown = ", ".join(missing[:10]) + (
+                f", … {len(missing)} in all" if len(missing) > 10 else ""
+            )
+            notes.append(
+                f"warning: store {store}: {len(missing)} countries of Global-e markets "
+                f"have no active pricelist in the base currency {base}: {shown}"
+            )
+    return notes
+
+
 def _id(res: Resource, live: LiveState) -> int:
     return int(_entry(res, live)["id"])
 
@@ -244,4 +275,5 @@ KIND = ResourceKind(
     backoffice=backoffice,
     shown=shown,
     adopt=adopt,
+    plan_notes=market_coverage,
 )

@@ -28,7 +28,7 @@ from centra_provision.resources.base import (
     check_store_refs,
 )
 from centra_provision.resources.live import CURRENCIES, MARKETS, SHIPPING_OPTIONS, LiveState
-from centra_provision.resources.pricelist import PRICELISTS
+from centra_provision.resources.pricelist import PRICELISTS, market_coverage
 from centra_provision.resources.steps import StepContext, render_value
 
 CHECKED = ("status", "uri", "currency", "storeType")
@@ -233,4 +233,5 @@ KIND = ResourceKind(
     backoffice=backoffice,
     shown=shown,
     adopt=adopt,
+    plan_notes=market_coverage,
 )

@@ -150,6 +150,7 @@ KIND = ResourceKind(
     order=40,
     extra_reads=frozenset({"plugins"}),
     plugin_type=PLUGIN_TYPE,
+    name_key="pluginName",
     backoffice=backoffice,
     shown=lambda entry: {"status": entry["status"]},
     adopt=lambda live: adopt_plugins(live, "WebhookPlugin", PLUGIN_TYPE, PLACEHOLDERS),

@@ -17,14 +17,16 @@ from centra_provision.engine.planner import (
     LivePrerequisiteError,
     check_prerequisites,
     executor_for,
-    market_coverage,
+    kind_notes,
     plan_environment,
 )
 from centra_provision.engine.session import RunOptions, matches, select
 from centra_provision.errors import UsageError
 from centra_provision.manifest.desired import load_desired_state
-from centra_provision.resources import KINDS, Resource
+from centra_provision.resources import KINDS, Resource, pricelist
+from centra_provision.resources.base import NoteContext
 from centra_provision.resources.live import LiveState, LiveStore
+from centra_provision.state.ledger import Ledger
 from tests.support.centra import REPO, copy_manifests
 
 LOCAL = load_desired_state(REPO / "manifests", "local")
@@ -156,8 +158,12 @@ def _pricelist(countries: list[str], status: str = "ACTIVE", currency: str = "SE
     return {"status": status, "currency": currency, "countries": countries}
 
 
+def market_coverage(variables: dict[str, Any], live: LiveState) -> tuple[str, ...]:
+    return tuple(pricelist.market_coverage(NoteContext(live, lambda *_: None, variables)))
+
+
 def test_market_coverage_counts_countries_without_an_active_base_pricelist() -> None:
-    env = dataclasses.replace(LOCAL.environment, variables={"ownMarkets": ["se", "NO"]})
+    env = {"ownMarkets": ["se", "NO"]}
     served = ["SE", "NO", *_countries(14)]
     live = _live(
         {"Global-e": ("Retail", served), "Other": ("Wholesale", ["DK", "FI"])},
@@ -178,8 +184,10 @@ def test_market_coverage_counts_countries_without_an_active_base_pricelist() -> 
     )
 
 
-def test_market_coverage_shows_ten_countries_whole_and_is_quiet_when_covered() -> None:
-    env = dataclasses.replace(LOCAL.environment, variables={})
+def test_market_coverage_shows_ten_countries_whole_and_is_quiet_when_covered(
+    tmp_path: Path,
+) -> None:
+    env: dict[str, Any] = {}
     live = _live({"Global-e": ("Retail", _countries(10))}, {})
     assert market_coverage(env, live) == (
         "warning: store Retail: 10 countries of Global-e markets have no active pricelist in "
@@ -189,11 +197,12 @@ def test_market_coverage_shows_ten_countries_whole_and_is_quiet_when_covered() -
         {"Global-e": ("Retail", _countries(10))}, {("Retail", "p"): _pricelist(_countries(10))}
     )
     assert market_coverage(env, covered) == ()
-    # only plans that read the pricelists are about prices: the kinds that read them
-    unread = LiveState(lists={k: v for k, v in live.lists.items() if k != "pricelists"})
-    assert market_coverage(env, unread) == ()
-    readers = {k.name for k in KINDS.values() if any(r.field == "pricelists" for r in k.reads)}
-    assert readers == {"Pricelist", "ShippingOption"}
+    # only plans that hold pricelists or shipping options are about prices: once per plan
+    checking = {k.name for k in KINDS.values() if k.plan_notes is pricelist.market_coverage}
+    assert checking == {"Pricelist", "ShippingOption"}
+    both = tuple(r for r in LOCAL.resources if r.kind in checking)
+    notes = kind_notes(both, live, Ledger.load(tmp_path / "l.json", "local"), {})
+    assert notes == list(market_coverage(env, live))
 
 
 def _caps(*mutations: str) -> Capabilities:
