@@ -68,17 +68,6 @@ class ExportResult:
     changed_during_export: int = 0
     requests: int = 0
 
-    def summary_line(self, page_size: int) -> str:
-        changed = (
-            f"; {self.changed_during_export} changed during the export and were caught up"
-            if self.changed_during_export
-            else ""
-        )
-        return (
-            f"Exported {self.rows} rows for {self.products} products ({self.pages} pages of "
-            f"{page_size}, sort {self.sort}, {self.requests} requests{changed})"
-        )
-
 
 def rows_of(product: dict[str, Any]) -> list[list[Any]]:
     """The guide's rows for one product."""

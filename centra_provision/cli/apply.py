@@ -133,6 +133,6 @@ def attest(env: str, manifests: Path, addresses: tuple[str, ...], centra_url: st
     """
     from centra_provision.engine.apply import attest_resources
 
-    for address in attest_resources(manifests, env, addresses, centra_url):
-        click.echo(f"attested {address}")
+    attested = attest_resources(manifests, env, addresses, centra_url)
+    write(renderer_for("text").attested(attested))
     return 0

@@ -18,6 +18,7 @@ from centra_provision.cli.options import (
     rate_share_option,
 )
 from centra_provision.cli.output import say
+from centra_provision.render import renderer_for
 
 # What names the export (its rows, its file, its Centra): a resume must say the same.
 # Pacing (--concurrency, --rate-share, --log-every) may change between runs.
@@ -121,16 +122,14 @@ def catalog_export(
     except KeyboardInterrupt:
         say(interrupted(ctx, output, progress.pages, progress.rows))
         return 130
-    say(result.summary_line(page_size))
+    say(renderer_for("text").exported(result, page_size).rstrip("\n"))
     return 0
 
 
 def interrupted(ctx: click.Context, output: str, pages: int, rows: int) -> str:
     """What Ctrl-C leaves behind, and the exact command that continues it."""
-    done = f"Interrupted after {pages} pages ({rows} rows written)."
-    if output == "-":
-        return f"{done} Output went to stdout, so it cannot be resumed; run it again."
-    return f"{done} The checkpoint is kept; continue with: {resume_command(ctx)}"
+    resume = None if output == "-" else resume_command(ctx)
+    return renderer_for("text").export_interrupted(pages, rows, resume).rstrip("\n")
 
 
 def resume_command(ctx: click.Context) -> str:

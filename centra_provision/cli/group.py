@@ -11,7 +11,7 @@ import click
 
 from centra_provision import __version__
 from centra_provision.cli.options import LOG_LEVELS
-from centra_provision.cli.output import say, warn
+from centra_provision.cli.output import error, say, warn
 from centra_provision.errors import EXIT_ERROR, ProvisionError
 
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_ERROR
     except ProvisionError as exc:
         for line in exc.lines():
-            click.echo(f"error: {line}", err=True)
+            error(line)
         code = exc.exit_code
     except Exception as exc:
         if os.environ.get("PROVISION_DEBUG"):

@@ -190,13 +190,7 @@ def init(
         token_env=token_env,
     )
     path, state = scaffold(manifests, name, options)
-    n = len(state.resources)
-    click.echo(f"wrote {path}")
-    click.echo(f"OK: {n} resource{'s' if n != 1 else ''} in {name}")
-    click.echo(
-        f"Next: export {state.environment.token_env}=... GE_ORDER_API_SECRET=$(provision "
-        f"secret generate); provision plan -e {name}"
-    )
+    write(renderer_for("text").scaffolded(path, state))
     return 0
 
 

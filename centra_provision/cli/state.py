@@ -52,8 +52,7 @@ def state_rm(env: str, manifests: Path, address: str) -> int:
     fields as never applied."""
     from centra_provision.engine.state_ops import remove_state
 
-    removed = remove_state(manifests, env, address)
-    click.echo(f"removed {removed.address} from the ledger ({len(removed.fields)} fields)")
+    write(renderer_for("text").state_removed(remove_state(manifests, env, address)))
     return 0
 
 
@@ -68,8 +67,6 @@ def force_unlock(env: str, manifests: Path, lock_id: str) -> int:
     process still runs on this host is never broken.
     """
     from centra_provision.engine.state_ops import unlock
-    from centra_provision.state.lock import describe
 
-    holder = unlock(manifests, env, lock_id)
-    click.echo(f"unlocked {env}: broke the lock {describe(holder)}")
+    write(renderer_for("text").unlocked(env, unlock(manifests, env, lock_id)))
     return 0

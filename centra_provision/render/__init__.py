@@ -9,16 +9,19 @@ not load the planner, the Centra client or the executors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from centra_provision.errors import UsageError
 
 if TYPE_CHECKING:
+    from centra_provision.catalog.export import ExportResult
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftReport
     from centra_provision.engine.envdiff import EnvDiff
     from centra_provision.engine.importer import ImportResult
     from centra_provision.engine.validate import Validation
+    from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.environment import EnvironmentConfig
     from centra_provision.manifest.root import EnvironmentSummary
     from centra_provision.plans import Plan
@@ -74,6 +77,24 @@ class Renderer:
 
     def storefront(self, env: EnvironmentConfig, tags: dict[str, str]) -> str:
         self._cannot("storefront tags")
+
+    def attested(self, addresses: list[str]) -> str:
+        self._cannot("attested resources")
+
+    def state_removed(self, res: ResourceState) -> str:
+        self._cannot("a removed record")
+
+    def unlocked(self, environment: str, holder: dict[str, Any]) -> str:
+        self._cannot("a broken lock")
+
+    def scaffolded(self, path: Path, state: DesiredState) -> str:
+        self._cannot("a new environment")
+
+    def exported(self, result: ExportResult, page_size: int) -> str:
+        self._cannot("an export")
+
+    def export_interrupted(self, pages: int, rows: int, resume: str | None) -> str:
+        self._cannot("an interrupted export")
 
 
 def renderer_for(fmt: str) -> Renderer:

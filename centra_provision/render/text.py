@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,13 +29,16 @@ from centra_provision.render.plan_text import (
 )
 from centra_provision.render.runbook import runbook_text
 from centra_provision.render.state import state_list_text, state_show_text
+from centra_provision.state.lock import describe as describe_holder
 
 if TYPE_CHECKING:
+    from centra_provision.catalog.export import ExportResult
     from centra_provision.engine.apply import ApplyResult
     from centra_provision.engine.drift import DriftItem, DriftReport
     from centra_provision.engine.envdiff import EnvDiff
     from centra_provision.engine.importer import ImportResult
     from centra_provision.engine.validate import Validation
+    from centra_provision.manifest.desired import DesiredState
     from centra_provision.manifest.environment import EnvironmentConfig
     from centra_provision.manifest.root import EnvironmentSummary
     from centra_provision.plans import Plan
@@ -235,6 +239,45 @@ class TextRenderer(Renderer):
             f"{result.folder}, {len(result.from_base)} as the base says"
         )
         return _text(lines)
+
+    def attested(self, addresses: list[str]) -> str:
+        return _text([f"attested {address}" for address in addresses])
+
+    def state_removed(self, res: ResourceState) -> str:
+        return f"removed {res.address} from the ledger ({len(res.fields)} fields)\n"
+
+    def unlocked(self, environment: str, holder: dict[str, Any]) -> str:
+        return f"unlocked {environment}: broke the lock {describe_holder(holder)}\n"
+
+    def scaffolded(self, path: Path, state: DesiredState) -> str:
+        n, env = len(state.resources), state.environment
+        return _text(
+            [
+                f"wrote {path}",
+                f"OK: {n} resource{'s' if n != 1 else ''} in {env.name}",
+                f"Next: export {env.token_env}=... GE_ORDER_API_SECRET=$(provision secret "
+                f"generate); provision plan -e {env.name}",
+            ]
+        )
+
+    def exported(self, result: ExportResult, page_size: int) -> str:
+        changed = (
+            f"; {result.changed_during_export} changed during the export and were caught up"
+            if result.changed_during_export
+            else ""
+        )
+        return (
+            f"Exported {result.rows} rows for {result.products} products ({result.pages} "
+            f"pages of {page_size}, sort {result.sort}, {result.requests} requests{changed})\n"
+        )
+
+    def export_interrupted(self, pages: int, rows: int, resume: str | None) -> str:
+        """What Ctrl-C leaves behind, and the exact command that continues it (None: the
+        output went to stdout, which cannot be resumed)."""
+        done = f"Interrupted after {pages} pages ({rows} rows written)."
+        if resume is None:
+            return f"{done} Output went to stdout, so it cannot be resumed; run it again.\n"
+        return f"{done} The checkpoint is kept; continue with: {resume}\n"
 
     def storefront(self, env: EnvironmentConfig, tags: dict[str, str]) -> str:
         """The tags to paste into the page head (`--format html`)."""

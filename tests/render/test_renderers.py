@@ -12,18 +12,24 @@ from typing import Any
 
 import pytest
 
+from centra_provision.catalog.export import ExportResult
+from centra_provision.engine.apply import ApplyResult
 from centra_provision.engine.drift import DriftItem, DriftReport, UnmanagedChange
+from centra_provision.engine.envdiff import EnvDiff, EnvDifference
+from centra_provision.engine.importer import ImportResult
 from centra_provision.engine.validate import Validation, validate_environment
 from centra_provision.errors import Diagnostic, ManifestError, UsageError
-from centra_provision.manifest.desired import load_desired_state
+from centra_provision.manifest.desired import DesiredState, load_desired_state
 from centra_provision.manifest.root import EnvironmentSummary
 from centra_provision.plans import (
     Action,
     ExecutorKind,
     FieldChange,
     FieldStatus,
+    Outcome,
     Plan,
     ResourceChange,
+    StepOutcome,
     planfile,
 )
 from centra_provision.render import Output, Renderer, renderer_for
@@ -71,12 +77,36 @@ SUMMARIES = [
     EnvironmentSummary("qa-int", "QA-INT", 1808),
     EnvironmentSummary("x", None, None, "bad"),
 ]
+TEXT_ONLY = {
+    "import",
+    "attested",
+    "state_removed",
+    "unlocked",
+    "scaffolded",
+    "exported",
+    "export_interrupted",
+}
+SHARED = {"validation", "validations", "environments", "plan", "apply", "drift"}
 OFFERED = {
-    "text": {"validation", "environments", "plan", "apply", "drift", "state", "envdiff", "import"},
-    "json": {"validation", "environments", "plan", "apply", "drift", "state", "envdiff"},
-    "markdown": {"validation", "environments", "plan", "apply", "drift"},
+    "text": SHARED | {"state", "state_show", "envdiff", "storefront"} | TEXT_ONLY,
+    "json": SHARED | {"state", "state_show", "envdiff", "storefront"},
+    "markdown": SHARED,
     "junit": {"drift"},
 }
+APPLIED = ApplyResult(
+    PLAN,
+    (StepOutcome("TaxGroup/GE | VAT", Action.UPDATE, ExecutorKind.GUIDED, Outcome.PENDING),),
+    None,
+    PLAN,
+)
+ENV_DIFF = EnvDiff(
+    "qa-int", "prod", (EnvDifference("Pricelist/SEK.comment", "a", "b", expected=False),)
+)
+IMPORTED = ImportResult((), (), ("Pricelist/SEK",), (), (), (), (), Path("manifests/x"))
+
+
+def desired() -> DesiredState:
+    return load_desired_state(REPO / "manifests", "local")
 
 
 def outputs(renderer: Renderer) -> dict[str, Any]:
@@ -84,10 +114,24 @@ def outputs(renderer: Renderer) -> dict[str, Any]:
     invalid = Validation("x", error=ManifestError([Diagnostic(Mark("a.yaml", 3, 1), "bad | x")]))
     return {
         "validation": lambda: renderer.validation(invalid),
+        "validations": lambda: renderer.validations([invalid, invalid]),
         "environments": lambda: renderer.environments(SUMMARIES),
         "plan": lambda: renderer.plan(PLAN, verbose=True),
         "drift": lambda: renderer.drift(DRIFT),
         "state": lambda: renderer.state_list(LEDGER),
+        "state_show": lambda: renderer.state_show(LEDGER, LEDGER.resources[0]),
+        "storefront": lambda: renderer.storefront(
+            desired().environment, {"css": "<c>", "script": "<s>"}
+        ),
+        "apply": lambda: renderer.apply_result(APPLIED),
+        "envdiff": lambda: renderer.env_diff(ENV_DIFF),
+        "import": lambda: renderer.imported(IMPORTED),
+        "attested": lambda: renderer.attested(["Pricelist/SEK"]),
+        "state_removed": lambda: renderer.state_removed(LEDGER.resources[0]),
+        "unlocked": lambda: renderer.unlocked("qa-int", {"holder": "ci", "pid": 1}),
+        "scaffolded": lambda: renderer.scaffolded(Path("x.yaml"), desired()),
+        "exported": lambda: renderer.exported(ExportResult(3, 2, 1, "id", 0, 2), 100),
+        "export_interrupted": lambda: renderer.export_interrupted(1, 3, "provision ..."),
     }
 
 
@@ -115,6 +159,8 @@ def test_the_base_renderer_refuses_everything_in_one_line() -> None:
 def test_json_outputs_are_documents_with_a_format_version() -> None:
     json_renderer = renderer_for("json")
     for name, make in outputs(json_renderer).items():
+        if name not in OFFERED["json"]:
+            continue
         made = make()
         body = json.loads(made.out if isinstance(made, Output) else made)
         assert body["formatVersion"] == 1, name
@@ -167,3 +213,11 @@ def test_every_renderer_module_is_offline() -> None:
         text = path.read_text()
         assert "centra_provision.centra" not in text, path.name
         assert "import httpx" not in text, path.name
+
+
+def test_every_output_of_the_interface_is_exercised_here() -> None:
+    """A new output added to Renderer must be added to `outputs()` and OFFERED, so the
+    checks above cover it."""
+    methods = {n for n, v in vars(Renderer).items() if not n.startswith("_") and callable(v)}
+    assert len(methods) == len(outputs(Renderer()))
+    assert set().union(*OFFERED.values()) == set(outputs(Renderer()))
