@@ -54,7 +54,6 @@ class ExportOptions:
     concurrency: int = 6
     url_override: str | None = None
     retry: RetryPolicy | None = None
-    progress: bool = False
     rate_share: float = DEFAULT_SHARE  # the most of each Centra rate-limit bucket to take
     clock: Clock = SYSTEM_CLOCK  # what rate limits and retries wait on
 

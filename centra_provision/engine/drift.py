@@ -27,8 +27,6 @@ from centra_provision.resources import KINDS
 from centra_provision.resources.base import Observation, ObserveContext
 from centra_provision.state.snapshot import shown
 
-FAIL_ON = ("manifests", "unmanaged")
-
 
 @dataclass(frozen=True)
 class UnmanagedChange:
