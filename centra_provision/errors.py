@@ -78,11 +78,18 @@ class CentraPermissionError(CentraError):
     def __init__(self, missing: list[str], paths: list[str] | None = None) -> None:
         self.missing = sorted(set(missing))
         self.paths = sorted(set(paths or []))
+        self.command: str | None = None  # set by the CLI: the command that needs them
         plural = "s" if len(self.missing) != 1 else ""
         needed = f" (needed to read {', '.join(self.paths)})" if self.paths else ""
         super().__init__(
             f"the Centra token lacks permission{plural}: {', '.join(self.missing)}{needed}"
         )
+
+    def lines(self) -> list[str]:
+        if self.command is None:
+            return [str(self)]
+        them = "them" if len(self.missing) != 1 else "it"
+        return [f"{self}; `{self.command}` needs {them} (see `provision doctor`)"]
 
 
 class CentraGraphQLError(CentraError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,7 @@ from centra_provision.urls import is_loopback, url_problem
 log = logging.getLogger("centra_provision.centra")
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+REFUSED_STATUS = frozenset({401, 403})  # a token refusal (Centra documents neither)
 # Arrive just after the moment a Retry-After names, never just before it.
 RESUME_MARGIN = 0.02
 
@@ -109,11 +111,13 @@ class CentraClient:
             transport=transport, timeout=timeout, verify=True, trust_env=not loopback
         )
 
-    def _refused(self) -> str:
+    def _refused(self, how: str) -> str:
+        """The one line for a refused token: Centra documents no status or body for it, so
+        401, 403 and a 200 whose error concerns no field all end here."""
         if not self.token_source:
-            return f"Centra refused the token (HTTP 403) at {self.url}"
+            return f"Centra refused the token ({how}) at {self.url}"
         return (
-            f"Centra refused the token from {self.token_source} (HTTP 403) at {self.url}: "
+            f"Centra refused the token from {self.token_source} ({how}) at {self.url}: "
             f"set {self.token_source} to a valid Integration API token for this Centra"
         )
 
@@ -138,9 +142,10 @@ class CentraClient:
         *,
         operation_name: str | None = None,
         is_mutation: bool = False,
-        tolerate_authorization: bool = False,
     ) -> dict[str, Any]:
-        """Send one operation; return its `data` (and raise on errors[])."""
+        """Send one operation; return its `data` (and raise on errors[]). An authorization
+        error on a field is a permission the token lacks; one on no field (no `path`) is
+        the token itself refused, however the HTTP status reads."""
         body = await self._post(
             {"query": document, "variables": variables or {}, "operationName": operation_name},
             is_mutation,
@@ -148,7 +153,9 @@ class CentraClient:
         )
         errors = _error_list(body.get("errors"))
         denied = [e for e in errors if _category(e) == "authorization"]
-        if denied and not tolerate_authorization:
+        if any(not _path_of(e) for e in denied):
+            raise CentraAuthError(self._refused("an authorization error on no field"))
+        if denied:
             raise CentraPermissionError(
                 [_permission_of(e) for e in denied], [_path_of(e) for e in denied]
             )
@@ -163,8 +170,6 @@ class CentraClient:
             raise CentraGraphQLError(
                 f"Centra answered {operation_name or 'the request'} without data"
             )
-        if denied:
-            data["__denied__"] = [_permission_of(e) for e in denied]
         return data
 
     async def _post(
@@ -194,8 +199,8 @@ class CentraClient:
                 delay = self._next_delay(attempt, started, None, failure.reason, failure.limit)
             else:
                 status = response.status_code
-                if status == 403:
-                    raise CentraAuthError(self._refused())
+                if status in REFUSED_STATUS:
+                    raise CentraAuthError(self._refused(f"HTTP {status}"))
                 if status in RETRYABLE_STATUS:
                     if is_mutation and status != 429:
                         raise OutcomeUnknown(
@@ -347,14 +352,26 @@ def _complexity_of(body: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, int | float) and value >= 0 else None
 
 
+# Centra's documented denial: "You need Order:read permission to access orderConnection."
+# with extensions.category "authorization" (AUTH:112-139).
+DOCUMENTED_DENIAL = re.compile(r"You need (\S+) permission")
+
+
 def _permission_of(error: dict[str, Any]) -> str:
+    """The permission a denial names: from Centra's documented message, else an
+    `extensions.permission` key, else the whole message (still one line)."""
+    message = error.get("message")
+    found = DOCUMENTED_DENIAL.search(message) if isinstance(message, str) else None
+    if found:
+        return printable(found.group(1), 100)
     ext = error.get("extensions")
     if isinstance(ext, dict) and isinstance(ext.get("permission"), str):
         return printable(ext["permission"], 100)
-    return printable(error.get("message", "unknown permission"))
+    return printable(message or "unknown permission")
 
 
 def _path_of(error: dict[str, Any]) -> str:
+    """The field a denial is on (`pricelists.store`), or "" when it names none."""
     path = error.get("path")
     parts = path if isinstance(path, list) else []
-    return printable(".".join(str(p) for p in parts if not isinstance(p, int)) or "?", 200)
+    return printable(".".join(str(p) for p in parts if not isinstance(p, int)), 200)

@@ -12,10 +12,25 @@ import click
 from centra_provision import __version__
 from centra_provision.cli.options import LOG_LEVELS
 from centra_provision.cli.output import error, say, warn
-from centra_provision.errors import EXIT_ERROR, ProvisionError
+from centra_provision.errors import EXIT_ERROR, CentraPermissionError, ProvisionError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ProvisionGroup(click.Group):
+    """A group that names the command a missing permission stopped, so the line says
+    which command needs it (subgroups are of this class too: the innermost names it)."""
+
+    group_class = type
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CentraPermissionError as exc:
+            if exc.command is None and ctx.invoked_subcommand:
+                exc.command = f"{ctx.command_path} {ctx.invoked_subcommand}"
+            raise
+
+
+@click.group(cls=ProvisionGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provision")
 @click.option(
     "--log-level",

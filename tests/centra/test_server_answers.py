@@ -221,12 +221,52 @@ def test_every_denial_is_named_once_sorted() -> None:
     )
 
 
-def test_a_denial_without_a_path_reads_as_a_question_mark() -> None:
+def test_a_denial_on_no_field_is_the_token_refused() -> None:
+    """Centra documents no shape for a refused token; an authorization error that is not
+    on a field cannot be a missing permission."""
     for path in (None, "stores", [0, 1]):
-        assert _error(Reply({"errors": [denial("Store:read", path)]})) == (
-            "CentraPermissionError: the Centra token lacks permission: Store:read "
-            "(needed to read ?)"
+        exc = _answer(Reply({"errors": [denial("Store:read", path)]}))
+        assert isinstance(exc, CentraAuthError), path
+        assert str(exc).startswith(
+            "Centra refused the token (an authorization error on no field) at http://127.0.0.1:"
         )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply({"message": "Unauthorized"}, status=401),
+        Reply({"errors": [{"message": "Invalid token"}]}, status=401),
+        Reply(b"Forbidden", status=403),
+        Reply({"errors": [{"message": "x", "extensions": {"category": "authorization"}}]}),
+    ],
+)
+def test_every_plausible_refusal_names_the_token_variable(reply: Reply) -> None:
+    exc = _answer(reply, client_args={"token_source": "CENTRA_TOKEN_QA_INT"})
+    assert isinstance(exc, CentraAuthError)
+    assert "Centra refused the token from CENTRA_TOKEN_QA_INT (" in str(exc)
+    assert str(exc).endswith(
+        "set CENTRA_TOKEN_QA_INT to a valid Integration API token for this Centra"
+    )
+    assert TOKEN not in str(exc)
+
+
+def test_centras_documented_denial_names_the_permission() -> None:
+    """AUTH:112-139, exactly as documented: no `data`, no permission key."""
+    body = {
+        "errors": [
+            {
+                "message": "You need Order:read permission to access orderConnection.",
+                "extensions": {"category": "authorization"},
+                "locations": [{"line": 6, "column": 3}],
+                "path": ["orderConnection"],
+            }
+        ],
+        "extensions": {"complexity": 50, "permissionsUsed": ["Order:read"]},
+    }
+    exc = _answer(Reply(body))
+    assert isinstance(exc, CentraPermissionError)
+    assert (exc.missing, exc.paths) == (["Order:read"], ["orderConnection"])
 
 
 def test_a_denial_without_a_permission_falls_back_to_the_message() -> None:
@@ -273,31 +313,6 @@ def test_permission_and_path_are_escaped() -> None:
     assert (exc.missing, exc.paths) == (["Store\\x1b[2J:read"], ["st\\x0aores"])
 
 
-def test_a_tolerated_denial_returns_the_data_with_what_was_denied() -> None:
-    reply = Reply(
-        {
-            "errors": [denial("Plugin:read", ["plugins"]), denial(None, None, "no markets")],
-            "data": {"stores": [{"id": 1}], "plugins": None},
-        }
-    )
-    assert _answer(reply, tolerate_authorization=True) == {
-        "stores": [{"id": 1}],
-        "plugins": None,
-        "__denied__": ["Plugin:read", "no markets"],
-    }
-
-
-def test_a_tolerated_denial_does_not_hide_another_error() -> None:
-    reply = Reply({"errors": [denial("Plugin:read"), {"message": "bad field"}], "data": {}})
-    assert _error(reply, tolerate_authorization=True) == (
-        "CentraGraphQLError: Centra answered Stores with: bad field"
-    )
-
-
-def test_without_denials_no_denied_key_is_added() -> None:
-    assert _answer(Reply({"data": {"stores": []}}), tolerate_authorization=True) == {"stores": []}
-
-
 # --- answers that are not GraphQL ------------------------------------------------------------
 
 HINT = (
@@ -334,7 +349,7 @@ def test_not_found_without_errors_hints_at_the_path(status: int) -> None:
     )
 
 
-@pytest.mark.parametrize("status", [400, 401, 500])
+@pytest.mark.parametrize("status", [400, 500])
 def test_other_failures_without_errors_get_no_hint(status: int) -> None:
     assert _error(Reply({"errors": []}, status=status), path="/api") == (
         f"CentraGraphQLError: Centra answered Stores with HTTP {status}"

@@ -122,5 +122,23 @@ def test_every_missing_permission_in_one_run(
     assert (code, out) == (1, "")
     assert err == (
         "error: the Centra token lacks permissions: Attribute:read, StorePlugin:read "
-        "(needed to read attributeTypes, storePlugins)\n"
+        "(needed to read attributeTypes, storePlugins); `provision plan` needs them "
+        "(see `provision doctor`)\n"
     )
+
+
+def test_a_denial_names_the_subcommand_that_needs_it(
+    qa: EmulatorClient,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    token = qa.emulator.backoffice.create_token(
+        {"name": "no-products", "permissions": ["Store:read", "Display:read", "Market:read"]}
+    )["token"]
+    monkeypatch.setenv("CENTRA_QA_INT_TOKEN", token)
+    url = f"{qa.base_url}/graphql"
+    code, _, err = run(
+        ["catalog", "export", "-e", "qa-int", "-o", "-", "--centra-url", url], capsys
+    )
+    assert code == 1
+    assert "lacks permission" in err and "; `provision catalog export` needs " in err

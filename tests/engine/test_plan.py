@@ -199,7 +199,8 @@ def test_token_lacking_permissions(
     # Every missing permission in one line, though Centra stops at the first denied list.
     assert err == (
         "error: the Centra token lacks permissions: Attribute:read, TaxRule:read "
-        "(needed to read attributeTypes, taxGroups.rules)\n"
+        "(needed to read attributeTypes, taxGroups.rules); `provision plan` needs them "
+        "(see `provision doctor`)\n"
     )
 
 
