@@ -18,6 +18,8 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    GraphQLArgument,
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
@@ -27,6 +29,7 @@ from graphql import (
 
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
+from centra_provision.centra.paging import PageKnowledge
 from centra_provision.centra.transport import printable
 from centra_provision.errors import CapabilityError
 from centra_provision.resources import API_OPERATIONS, KINDS
@@ -57,6 +60,11 @@ MUTATIONS_BY_PAYLOAD = {
 }
 
 
+# Bumped when the cache file gains what an older file lacks (2: list arguments, id sorts,
+# page knowledge): an older file is then stale, not half-read.
+CACHE_FORMAT = 2
+
+
 @dataclass
 class Capabilities:
     """What the live schema offers, in the reference's terms."""
@@ -64,6 +72,10 @@ class Capabilities:
     schema_hash: str
     queries: dict[str, str] = field(default_factory=dict)  # reference name -> live name
     mutations: dict[str, str] = field(default_factory=dict)  # reference name -> live name
+    # reference list name -> the live field's argument names, and the id sort it offers
+    list_args: dict[str, list[str]] = field(default_factory=dict)
+    id_sorts: dict[str, str] = field(default_factory=dict)
+    pages: PageKnowledge = field(default_factory=PageKnowledge)  # learnt by reading
     introspection: dict[str, Any] | None = None
     validated: set[str] = field(default_factory=set)  # hashes of documents known valid
     cache_file: Path | None = None
@@ -80,9 +92,12 @@ class Capabilities:
         return self._schema
 
     def prepare(self, doc: DocumentNode) -> DocumentNode:
-        """The document with live names, validated against the live schema (once per schema:
-        documents already validated against this schema hash are remembered on disk)."""
-        renamed = operations.rename_roots(doc, {**self.queries, **self.mutations})
+        """The document fitted to the live schema: lists given only the paging and sort
+        arguments their live fields take (sorted by id where they can be), roots renamed to
+        live names; validated against the live schema (once per schema: documents already
+        validated against this schema hash are remembered on disk)."""
+        fitted = operations.adapt_lists(doc, self.list_args, self.id_sorts)
+        renamed = operations.rename_roots(fitted, {**self.queries, **self.mutations})
         digest = hashlib.sha256(operations.text(renamed).encode()).hexdigest()
         if digest in self.validated:
             return renamed
@@ -107,6 +122,9 @@ class Capabilities:
                         "schemaHash": self.schema_hash,
                         "queries": self.queries,
                         "mutations": self.mutations,
+                        "listArgs": self.list_args,
+                        "idSorts": self.id_sorts,
+                        "pages": self.pages.to_json(),
                         "validated": sorted(self.validated),
                     },
                     indent=2,
@@ -130,10 +148,19 @@ def _unwrap(gql_type: Any) -> tuple[Any, bool]:
     return gql_type, is_list
 
 
+def _id_sort(arg: GraphQLArgument | None) -> str | None:
+    """`id_ASC` when the list's `sort` argument offers it (Centra's examples sort by
+    `[id_ASC]`, PIM:2007): the one order documented to be stable."""
+    if arg is None:
+        return None
+    enum, _ = _unwrap(arg.type)
+    return "id_ASC" if isinstance(enum, GraphQLEnumType) and "id_ASC" in enum.values else None
+
+
 def schema_hash(introspection: dict[str, Any]) -> str:
     """The live schema together with what the tool looks for in it: a cache of derived
     names is stale when either changes (a new kind reads a new list)."""
-    looked_for = [LIST_QUERIES, MUTATIONS, MUTATIONS_BY_PAYLOAD]
+    looked_for = [CACHE_FORMAT, LIST_QUERIES, MUTATIONS, MUTATIONS_BY_PAYLOAD]
     text = json.dumps([introspection, looked_for], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -153,6 +180,12 @@ def capabilities_from(introspection: dict[str, Any]) -> Capabilities:
             ref = LIST_QUERIES.get(named.name) if is_list else None
             if ref and (ref not in caps.queries or name == ref):
                 caps.queries[ref] = name
+                caps.list_args[ref] = list(fld.args)
+                sort = _id_sort(fld.args.get("sort"))
+                if sort is not None:
+                    caps.id_sorts[ref] = sort
+                else:
+                    caps.id_sorts.pop(ref, None)
     if schema.mutation_type is not None:
         for name, fld in schema.mutation_type.fields.items():
             payload, _ = _unwrap(fld.type)
@@ -191,9 +224,15 @@ def _read_cache(path: Path, current_hash: str) -> Capabilities | None:
         return None
     if not isinstance(body, dict) or body.get("schemaHash") != current_hash:
         return None
-    return Capabilities(
-        current_hash,
-        dict(body.get("queries", {})),
-        dict(body.get("mutations", {})),
-        validated=set(body.get("validated", [])),
-    )
+    try:
+        return Capabilities(
+            current_hash,
+            dict(body.get("queries", {})),
+            dict(body.get("mutations", {})),
+            list_args={k: list(v) for k, v in dict(body.get("listArgs", {})).items()},
+            id_sorts=dict(body.get("idSorts", {})),
+            pages=PageKnowledge.from_json(body.get("pages")),
+            validated=set(body.get("validated", [])),
+        )
+    except (TypeError, ValueError):  # a damaged cache is no cache: discover afresh
+        return None

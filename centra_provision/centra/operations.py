@@ -11,8 +11,11 @@ from importlib import resources
 from typing import Any, TypeVar
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
+    EnumValueNode,
     FieldNode,
+    ListValueNode,
     NameNode,
     Node,
     OperationDefinitionNode,
@@ -170,6 +173,58 @@ def _used_variables(fields: tuple[FieldNode, ...]) -> set[str]:
     for f in fields:
         visit(f, Collect())
     return used
+
+
+def adapt_lists(
+    doc: DocumentNode, live_args: Mapping[str, list[str]], id_sorts: Mapping[str, str]
+) -> DocumentNode:
+    """Root lists (by reference name) fitted to the live schema's arguments: `limit`,
+    `page` or `sort` it lacks are dropped (no `page`: no `limit` either, or the list would
+    be cut at one page), and a list that can be sorted by id and names no sort is sorted by
+    id, so that pages do not shift. Variables no longer used are dropped."""
+    op = operation(doc)
+    fields = tuple(
+        _fit(sel, live_args[sel.name.value], id_sorts.get(sel.name.value))
+        if sel.name.value in live_args
+        else sel
+        for sel in _roots(op)
+    )
+    used = _used_variables(fields)
+    variables = tuple(v for v in op.variable_definitions or () if v.variable.name.value in used)
+    return _with_operation(
+        doc,
+        replace(
+            op, selection_set=SelectionSetNode(selections=fields), variable_definitions=variables
+        ),
+    )
+
+
+PAGING = ("limit", "page", "sort")
+
+
+def _fit(sel: FieldNode, live: list[str], id_sort: str | None) -> FieldNode:
+    keep = [a for a in sel.arguments or () if a.name.value not in PAGING or a.name.value in live]
+    if "page" not in live:
+        keep = [a for a in keep if a.name.value != "limit"]
+    if id_sort is not None and "sort" in live and not any(a.name.value == "sort" for a in keep):
+        value = ListValueNode(values=(EnumValueNode(value=id_sort),))
+        keep.append(ArgumentNode(name=NameNode(value="sort"), value=value))
+    return replace(sel, arguments=tuple(keep))
+
+
+def paged_keys(doc: DocumentNode) -> set[str]:
+    """Response keys of the root fields that are read page by page (they take `page`)."""
+    return {
+        (s.alias or s.name).value
+        for s in _roots(operation(doc))
+        if any(a.name.value == "page" for a in s.arguments or ())
+    }
+
+
+def defined_variables(doc: DocumentNode, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the variables the operation declares (an adapted document may declare fewer)."""
+    names = {v.variable.name.value for v in operation(doc).variable_definitions or ()}
+    return {k: v for k, v in values.items() if k in names}
 
 
 def response_keys(doc: DocumentNode) -> list[str]:

@@ -19,6 +19,7 @@ from graphql import DocumentNode
 from centra_provision.centra import operations
 from centra_provision.centra.client import CentraClient
 from centra_provision.centra.discovery import Capabilities
+from centra_provision.centra.paging import PagedList
 from centra_provision.centra.shipping_checks import check_shipping_options, probe_shipping_options
 from centra_provision.errors import CentraPermissionError
 from centra_provision.resources import KINDS, LIVE_LISTS, Resource
@@ -113,27 +114,35 @@ def read_document(lists: list[LiveList]) -> DocumentNode:
 def _page_variables(lists: list[LiveList], on: set[str], limit: int, page: int) -> dict[str, Any]:
     """One page's variables: every list's @include flag (on for `on`), and the page."""
     variables: dict[str, Any] = {read.flag: read.field in on for read in lists}
-    if any(read.paged for read in lists):
-        variables.update({"limit": limit, "page": page})
+    variables.update({"limit": limit, "page": page})
     return variables
 
 
 async def _read_pages(
     client: CentraClient, caps: Capabilities, live: LiveState, lists: list[LiveList]
 ) -> None:
+    """Every list, one request per page for all of them; a list leaves the request when
+    its pages are done (see centra/paging.py: a short page is not proof of the end)."""
     doc = caps.prepare(read_document(lists))
     by_field = {read.field: read for read in lists}
-    pending, page = set(by_field), 1
-    while pending:
-        variables = _page_variables(lists, pending, PAGE_SIZE, page)
+    paged = operations.paged_keys(doc)
+    reading = {key: PagedList(key, PAGE_SIZE) for key in by_field}
+    page = 1
+    while reading:
+        variables = operations.defined_variables(
+            doc, _page_variables(lists, set(reading), PAGE_SIZE, page)
+        )
         try:
             data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
         except CentraPermissionError:
-            raise await _all_missing_permissions(client, doc, lists, pending, live) from None
-        for field in pending:
-            live.add_rows(by_field[field], data.get(field) or [])
-        pending = {k for k in pending if by_field[k].paged and len(data.get(k) or []) >= PAGE_SIZE}
+            raise await _all_missing_permissions(client, doc, lists, set(reading), live) from None
+        for key, state in list(reading.items()):
+            rows = data.get(key) or []
+            live.add_rows(by_field[key], state.take(rows, caps.pages) if key in paged else rows)
+            if state.done or key not in paged:
+                del reading[key]
         page += 1
+    caps.save()
 
 
 async def _all_missing_permissions(
@@ -145,7 +154,7 @@ async def _all_missing_permissions(
     paths: list[str] = []
     by_field = {read.field: read for read in lists}
     for key in sorted(wanted):
-        variables = _page_variables(lists, {key}, 1, 1)
+        variables = operations.defined_variables(doc, _page_variables(lists, {key}, 1, 1))
         try:
             data = await client.execute(operations.text(doc), variables, operation_name="ReadLive")
         except CentraPermissionError as exc:
@@ -159,34 +168,41 @@ async def _all_missing_permissions(
 async def _read_plugins(
     client: CentraClient, caps: Capabilities, live: LiveState, stores: list[str]
 ) -> None:
+    """Every store's Order API and webhook plugins, one request per page for all stores."""
     keys = {f"s{live.stores[name].id}": name for name in stores}
     template = operations.load("plugins_in_store")
     doc = caps.prepare(
         operations.combine("PluginsInStore", [operations.instance(template, key) for key in keys])
     )
-    pending = set(operations.response_keys(doc))
+    paged = operations.paged_keys(doc)
+    reading = {k: PagedList("storePlugins", PAGE_SIZE) for k in operations.response_keys(doc)}
     page = 1
-    while pending:
-        current = operations.keep_roots(doc, pending)
+    while reading:
+        current = operations.keep_roots(doc, set(reading))
         variables: dict[str, Any] = {}
         for key, name in keys.items():
-            if any(k.startswith(f"{key}_") for k in pending):
-                variables.update(
-                    {
-                        f"storeId_{key}": [live.stores[name].id],
-                        f"limit_{key}": PAGE_SIZE,
-                        f"page_{key}": page,
-                    }
-                )
+            variables.update(
+                {
+                    f"storeId_{key}": [live.stores[name].id],
+                    f"limit_{key}": PAGE_SIZE,
+                    f"page_{key}": page,
+                }
+            )
         data = await client.execute(
-            operations.text(current), variables, operation_name="PluginsInStore"
+            operations.text(current),
+            operations.defined_variables(current, variables),
+            operation_name="PluginsInStore",
         )
-        for response_key in pending:
+        for response_key, state in list(reading.items()):
             key, kind = response_key.split("_", 1)
+            rows = data.get(response_key) or []
+            fresh = state.take(rows, caps.pages) if response_key in paged else rows
             if kind in PLUGIN_KINDS:
-                live.add_plugins(keys[key], kind, data.get(response_key) or [])
-        pending = {k for k in pending if len(data.get(k) or []) >= PAGE_SIZE}
+                live.add_plugins(keys[key], kind, fresh)
+            if state.done or response_key not in paged:
+                del reading[response_key]
         page += 1
+    caps.save()
 
 
 async def _probe_order_apis(

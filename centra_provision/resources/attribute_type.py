@@ -42,9 +42,7 @@ def _parse(rows: Rows) -> dict[str, dict[str, Any]]:
 
 
 # Centra does not page attribute types.
-ATTRIBUTE_TYPES = LiveList(
-    "attributeTypes", "AttributeType", "read_attribute_types", _parse, paged=False
-)
+ATTRIBUTE_TYPES = LiveList("attributeTypes", "AttributeType", "read_attribute_types", _parse)
 
 
 def check_name(res: Resource, _ctx: CheckContext) -> Iterable[Diagnostic]:

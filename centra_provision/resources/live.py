@@ -26,13 +26,13 @@ Rows = list[dict[str, Any]]
 class LiveList:
     """One root list of the ReadLive query: `field` is the reference name and the response
     key, `document` the .graphql file holding it (a query of its own, combined with the
-    others into one request per page), `parse` turns a page of rows into entries by key."""
+    others into one request per page; paged when its field takes `page`), `parse` turns a page
+    of rows into entries by key."""
 
     field: str
     type: str
     document: str
     parse: Callable[[Rows], dict[Any, Any]]
-    paged: bool = True
 
     @property
     def flag(self) -> str:
@@ -77,7 +77,7 @@ def _shipping_options(rows: Rows) -> dict[str, dict[str, Any]]:
 STORES = LiveList("stores", "Store", "read_stores", _stores)
 WAREHOUSES = LiveList("warehouses", "Warehouse", "read_warehouses", _by_name_id)
 MARKETS = LiveList("markets", "Market", "read_markets", _markets)
-CURRENCIES = LiveList("currencies", "Currency", "read_currencies", _currencies, paged=False)
+CURRENCIES = LiveList("currencies", "Currency", "read_currencies", _currencies)
 # Shipping options: their own kind's, and a pricelist's default shipping option by id.
 SHIPPING_OPTIONS = LiveList(
     "shippingOptions", "ShippingOption", "read_shipping_options", _shipping_options

@@ -187,6 +187,9 @@ def test_prepare_renames_validates_and_remembers(tmp_path: Path) -> None:
             "schemaHash": caps.schema_hash,
             "queries": {"stores": "shops"},
             "mutations": {},
+            "listArgs": {"stores": ["id"]},
+            "idSorts": {},
+            "pages": {"honoured": {}, "capped": {}},
             "validated": [digest],
         },
         indent=2,
@@ -274,14 +277,21 @@ def test_discover_writes_then_trusts_its_cache(tmp_path: Path, emulator: Emulato
         "schemaHash": first.schema_hash,
         "queries": first.queries,
         "mutations": first.mutations,
+        "listArgs": first.list_args,
+        "idSorts": first.id_sorts,
+        "pages": {"honoured": {}, "capped": {}},
         "validated": [],
     }
+    assert first.list_args["pricelists"] == ["where", "sort", "limit", "page"]
+    assert first.id_sorts["pricelists"] == "id_ASC"
     body["queries"]["stores"] = "fromCache"
     body["validated"] = ["abc"]
+    body["pages"] = {"honoured": {"stores": 100}, "capped": {"x": 20, "bad": "20"}}
     path.write_text(json.dumps(body))
     second, sent = _discover(emulator, tmp_path / "cache")
     assert sent == 1 and second.queries["stores"] == "fromCache"
     assert second.validated == {"abc"} and second.mutations == first.mutations
+    assert (second.pages.honoured, second.pages.capped) == ({"stores": 100}, {"x": 20})
     assert second.cache_file == path and second.introspection == first.introspection
     assert json.loads(path.read_text())["queries"]["stores"] == "fromCache"  # not rewritten
 
@@ -291,6 +301,20 @@ def test_a_cache_missing_its_lists_reads_as_empty(tmp_path: Path, emulator: Emul
     cache_path(tmp_path, URL).write_text(json.dumps({"schemaHash": first.schema_hash}))
     caps, _ = _discover(emulator, tmp_path)
     assert (caps.queries, caps.mutations, caps.validated) == ({}, {}, set())
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"listArgs": [1]}, {"listArgs": {"stores": 3}}, {"idSorts": "x"}, {"queries": [1]}],
+)
+def test_a_damaged_cache_is_discovered_afresh(
+    tmp_path: Path, emulator: Emulator, damage: dict[str, Any]
+) -> None:
+    first, _ = _discover(emulator, tmp_path)
+    path = cache_path(tmp_path, URL)
+    path.write_text(json.dumps({**json.loads(path.read_text()), **damage}))
+    caps, _ = _discover(emulator, tmp_path)
+    assert caps.queries == first.queries and caps.list_args == first.list_args
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ the field a user knows), and the Order API probe per desired URI with its secret
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +31,8 @@ URL = "https://emulator.invalid/graphql"
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
-    emu = Emulator(":memory:", products=0)
+    # Room for every request of the module: a 429 here would count as a request sent.
+    emu = Emulator(":memory:", products=0, requests_per_10s=10_000, mutations_per_10s=10_000)
     office = Backoffice(emu.state)
     office.save_plugin(
         {
@@ -62,11 +64,14 @@ class TooManyRequests(Exception):
 class Counted(InProcessTransport):
     """The emulator in-process, refusing to serve more than `limit` requests."""
 
-    def __init__(self, emulator: Emulator, limit: int = 30) -> None:
+    def __init__(self, emulator: Emulator, limit: int = 30, log: list[Any] | None = None) -> None:
         super().__init__(emulator)
         self.left = limit
+        self.log = log  # each request's JSON body, when given
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.log is not None:
+            self.log.append(json.loads(request.content))
         self.left -= 1
         if self.left < 0:
             raise TooManyRequests
@@ -78,6 +83,7 @@ def _read(
     resources: list[Resource],
     secrets: dict[tuple[str, str], Any] | None = None,
     permissions: list[str] | None = None,
+    log: list[Any] | None = None,
 ) -> tuple[LiveState | BaseException, int, int]:
     """read_live's result (or error), GraphQL requests sent, other requests sent."""
     token = emulator.admin_token
@@ -86,7 +92,9 @@ def _read(
 
     async def go() -> tuple[LiveState | BaseException, int, int]:
         limiter = ClientRateLimiter(requests=100_000, mutations=100_000)
-        async with CentraClient(URL, token, transport=Counted(emulator), limiter=limiter) as client:
+        async with CentraClient(
+            URL, token, transport=Counted(emulator, log=log), limiter=limiter
+        ) as client:
             caps = await discover(client, None)
             client.count.sent = 0
             try:
@@ -100,7 +108,9 @@ def _read(
     return asyncio.run(go())
 
 
-def test_stores_and_warehouses_alone_cost_one_request(emulator: Emulator) -> None:
+def test_stores_and_warehouses_alone_cost_one_request_and_a_confirming_one(
+    emulator: Emulator,
+) -> None:
     live, sent, other = _read(emulator, [res("Store", "Retail")])
     assert isinstance(live, LiveState)
     assert sorted(live.stores) == ["Retail", "Wholesale"]
@@ -116,7 +126,9 @@ def test_stores_and_warehouses_alone_cost_one_request(emulator: Emulator) -> Non
         and live.currencies == {}
     )
     assert live.plugins == {} and live.probes == {}
-    assert (sent, other) == (1, 0)
+    # Two stores on a page of 100: Centra is not known to fill pages of 100, so a second
+    # page confirms the end (both lists travel in it).
+    assert (sent, other) == (2, 0)
 
 
 def test_each_kind_reads_its_own_lists(emulator: Emulator) -> None:
@@ -158,14 +170,18 @@ def test_lists_centra_does_not_page_are_read_once(emulator: Emulator) -> None:
     names = [f"Extra {i:03}" for i in range(120)]
     for name in names:
         emulator.state.insert("attribute_type", {"name": name, "definition": {"elements": {}}})
+    log: list[Any] = []
     try:
-        live, sent, _ = _read(emulator, [res("AttributeType", "a")])
+        live, sent, _ = _read(emulator, [res("AttributeType", "a")], log=log)
     finally:
         for row in emulator.state.all("attribute_type"):
             if row["name"] in names:
                 emulator.state.delete("attribute_type", row["id"])
     assert isinstance(live, LiveState) and len(live.entries("attributeTypes")) == 121
-    assert sent == 1
+    assert sent == 2  # the second page is for stores and warehouses only
+    page_two = log[-1]["variables"]
+    assert page_two["page"] == 2 and not page_two["withAttributeTypes"]
+    assert page_two["withStores"] and page_two["withWarehouses"]
 
 
 def test_plugins_are_read_for_the_stores_desired_plugins_name(emulator: Emulator) -> None:
@@ -178,7 +194,7 @@ def test_plugins_are_read_for_the_stores_desired_plugins_name(emulator: Emulator
     assert set(live.plugins) == {("Retail", "orderApi"), ("Retail", "webhooks")}
     assert [p["name"] for p in live.plugins[("Retail", "orderApi")]] == ["Global-e"]
     assert live.plugins[("Retail", "webhooks")] == []
-    assert sent == 2
+    assert sent == 4  # ReadLive and PluginsInStore, each confirmed by an empty page
 
 
 def test_a_store_with_many_plugins_is_read_page_by_page(emulator: Emulator) -> None:
@@ -194,12 +210,14 @@ def test_a_store_with_many_plugins_is_read_page_by_page(emulator: Emulator) -> N
     assert isinstance(live, LiveState)
     assert len(live.plugins[("Wholesale", "webhooks")]) == 101
     assert live.plugins[("Wholesale", "orderApi")] == []
-    assert sent == 3  # ReadLive, then plugins page 1 (100 webhooks) and page 2 (1)
+    # ReadLive (2 pages), then plugins: page 1 (100 webhooks: a full page proves pages of 100
+    # are filled) and page 2 (1 webhook, short of an honoured size: the end).
+    assert sent == 4
 
 
 def test_plugins_of_other_kinds_name_no_store(emulator: Emulator) -> None:
     live, sent, _ = _read(emulator, [res("TaxGroup", "t", store="Retail")])
-    assert isinstance(live, LiveState) and live.plugins == {} and sent == 1
+    assert isinstance(live, LiveState) and live.plugins == {} and sent == 2
 
 
 def test_the_order_api_probe_uses_each_desired_secret(emulator: Emulator) -> None:
@@ -285,7 +303,7 @@ def test_read_stores_reads_only_stores(emulator: Emulator) -> None:
             return await read_stores(client, caps), client.count.sent
 
     stores, sent = asyncio.run(go())
-    assert sorted(stores) == ["Retail", "Wholesale"] and sent == 2
+    assert sorted(stores) == ["Retail", "Wholesale"] and sent == 3
     assert stores["Wholesale"].type == "WHOLESALE"
 
 

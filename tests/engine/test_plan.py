@@ -66,7 +66,9 @@ def test_local_plan_on_a_fresh_machine(workdir: Path, capsys: pytest.CaptureFixt
         "backoffice": 7,
         "api": 2,
     }
-    assert body["requests"] == 4  # rateLimits, introspection, ReadLive, PluginsInStore
+    # rateLimits, introspection, ReadLive's page 1 and the page 2 that confirms its short
+    # lists ended, PluginsInStore (no plugins yet: its first page is empty, the end).
+    assert body["requests"] == 5
 
 
 def test_converged_qa_int_has_no_changes(
@@ -82,7 +84,9 @@ def test_converged_qa_int_has_no_changes(
     assert "No changes. Live Centra matches the manifests." in out
     stats = qa_emulator.stats()
     assert stats["operation.IntrospectionQuery"] == 1
-    assert stats["operation.ReadLive"] == 1 and stats["operation.PluginsInStore"] == 1
+    # Each read's short first page is confirmed by a second (Centra is not known to fill
+    # pages of 100; see test_page_capping.py for a Centra that caps them).
+    assert stats["operation.ReadLive"] == 2 and stats["operation.PluginsInStore"] == 2
 
 
 def test_drift_is_shown_field_by_field(
@@ -150,7 +154,7 @@ def test_verbose_reports_discovered_names(
     assert code == 0
     assert "  discovered query storePlugins as storePlugins" in out
     assert "  discovered mutation createPricelist as createPricelist" in out
-    assert "Requests sent: 4 GraphQL, 1 other (Order API probe)" in out
+    assert "Requests sent: 5 GraphQL, 1 other (Order API probe)" in out
 
 
 def test_missing_token_env_var(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -232,7 +236,9 @@ def test_retries_then_gives_up(qa_emulator: EmulatorClient, workdir: Path) -> No
         "qa-int",
         RunOptions(url_override=f"{qa_emulator.base_url}/graphql", retry=fast),
     )
-    assert plan.requests == 6  # rateLimits + 3 reads + 2 refused; the probe is not GraphQL
+    # rateLimits + 4 reads (ReadLive confirmed by a second page) + 2 refused; the probe is
+    # not GraphQL
+    assert plan.requests == 7
     assert qa_emulator.stats()["status.429"] == 2
     qa_emulator.faults(error_rate=1.0)
     with pytest.raises(CentraUnavailable, match=r"kept failing \(HTTP 503\) after 4 attempts"):
