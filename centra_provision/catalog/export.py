@@ -1,7 +1,8 @@
 """`provision catalog export`: the guide's initial-catalog extraction, done right.
 
 Same CSV as the guide's script (one row per product size of each display in the store;
-"N/A" for no country of origin), but: it stops on a short page; it pages concurrently under
+"N/A" for no country of origin), but: it stops on an empty page, or on a short one only
+where Centra is known to fill pages of that size (centra/paging.py); it pages concurrently under
 the client's rate limiter and writes rows in page order as pages arrive; memory stays flat
 (rows stream to the file; seen products are a bitmap); an id sort is used when the live
 schema offers one, otherwise products that change during the export (they jump to the top
@@ -113,6 +114,7 @@ class Exporter:
         self.writer = csv.writer(out)
         self.checkpoint = checkpoint
         self.sort = _sort_for(caps)
+        self.pages = caps.pages
         self.document = operations.text(caps.prepare(operations.load("catalog_page")))
         self.seen = checkpoint.seen
         self.written: list[int] = []  # product ids written since the last commit
@@ -139,15 +141,26 @@ class Exporter:
         )
         return list(data.get("products") or [])
 
-    def write(self, products: list[dict[str, Any]]) -> None:
+    def write(self, products: list[dict[str, Any]]) -> int:
+        """Write the products not written before; how many that was."""
+        fresh = 0
         for product in products:
             if not self.seen.add(int(product["id"])):
                 continue  # a page shifted under us: this product was written already
+            fresh += 1
             self.written.append(int(product["id"]))
             rows = rows_of(product)
             self.writer.writerows(rows)
             self.result.rows += len(rows)
             self.result.products += 1
+        return fresh
+
+    def last(self, products: list[dict[str, Any]], fresh: int) -> bool:
+        """Whether this page ends the catalog: an empty page or one with nothing new does;
+        a short one only when Centra is known to fill pages of this size (a Centra that
+        caps pages below --page-size would otherwise end the export early)."""
+        asked = self.options.page_size
+        return self.pages.ends("products", len(products), asked) or (bool(products) and not fresh)
 
     def commit(self, number: int) -> None:
         self.out.flush()
@@ -170,11 +183,10 @@ class Exporter:
                     pending[next_to_fetch] = asyncio.create_task(self.page(next_to_fetch))
                     next_to_fetch += 1
                 products = await pending.pop(next_to_write)
-                self.write(products)
+                fresh = self.write(products)
                 self.commit(next_to_write)
                 next_to_write += 1
-                if len(products) < self.options.page_size:
-                    done = True
+                done = self.last(products, fresh)
         finally:  # on success and on failure alike: no page request outlives the export
             for task in pending.values():
                 task.cancel()
@@ -193,7 +205,9 @@ class Exporter:
             fresh = [p for p in products if _changed_since(p.get("updatedAt"), started)]
             self.result.changed_during_export += len(fresh)
             self.write(fresh)
-            if len(fresh) < len(products) or len(products) < self.options.page_size:
+            if len(fresh) < len(products) or self.pages.ends(
+                "products", len(products), self.options.page_size
+            ):
                 break
             number += 1
         self.out.flush()

@@ -60,8 +60,8 @@ MUTATIONS_BY_PAYLOAD = {
 }
 
 
-# Bumped when the cache file gains what an older file lacks (2: list arguments, id sorts,
-# page knowledge): an older file is then stale, not half-read.
+# Bumped when the cache file gains what an older file lacks (2: list arguments and id
+# sorts): an older file is then stale, not half-read.
 CACHE_FORMAT = 2
 
 
@@ -75,7 +75,9 @@ class Capabilities:
     # reference list name -> the live field's argument names, and the id sort it offers
     list_args: dict[str, list[str]] = field(default_factory=dict)
     id_sorts: dict[str, str] = field(default_factory=dict)
-    pages: PageKnowledge = field(default_factory=PageKnowledge)  # learnt by reading
+    # Learnt by reading, for this run only: a Centra may lower its cap between runs, and
+    # a short page trusted on stale knowledge would truncate a list.
+    pages: PageKnowledge = field(default_factory=PageKnowledge)
     introspection: dict[str, Any] | None = None
     validated: set[str] = field(default_factory=set)  # hashes of documents known valid
     cache_file: Path | None = None
@@ -124,7 +126,6 @@ class Capabilities:
                         "mutations": self.mutations,
                         "listArgs": self.list_args,
                         "idSorts": self.id_sorts,
-                        "pages": self.pages.to_json(),
                         "validated": sorted(self.validated),
                     },
                     indent=2,
@@ -231,7 +232,6 @@ def _read_cache(path: Path, current_hash: str) -> Capabilities | None:
             dict(body.get("mutations", {})),
             list_args={k: list(v) for k, v in dict(body.get("listArgs", {})).items()},
             id_sorts=dict(body.get("idSorts", {})),
-            pages=PageKnowledge.from_json(body.get("pages")),
             validated=set(body.get("validated", [])),
         )
     except (TypeError, ValueError):  # a damaged cache is no cache: discover afresh

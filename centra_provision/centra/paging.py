@@ -4,7 +4,8 @@ Centra documents `limit`/`page` on a few lists only and no largest page size. A 
 caps pages at 20 answers a request for 100 with 20 rows, and a reader that stops at the
 first short page would see the first 20 pricelists only (and plan a duplicate of the 21st).
 So a short page ends a list only when this Centra is known to fill pages of that size (it
-returned a full one, in this run or an earlier one against the same schema); otherwise
+returned a full one earlier in this run; never from an earlier run, as a Centra may lower
+its cap in between); otherwise
 reading goes on until a page is empty or brings nothing new (a Centra that ignores `page`
 answers the same rows again). Rows are de-duplicated by id: a list whose order Centra does
 not fix may shift between pages.
@@ -39,23 +40,6 @@ class PageKnowledge:
     def saw_cap(self, name: str, rows: int) -> None:
         """A short page of list `name` was followed by more rows: a cap of `rows`."""
         self.capped[name] = max(self.capped.get(name, 0), rows)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"honoured": dict(self.honoured), "capped": dict(self.capped)}
-
-    @classmethod
-    def from_json(cls, body: Any) -> PageKnowledge:
-        """Knowledge from a cache file; anything malformed is no knowledge (safe: it only
-        costs a request)."""
-        if not isinstance(body, dict):
-            return cls()
-        return cls(_counts(body.get("honoured")), _counts(body.get("capped")))
-
-
-def _counts(value: Any) -> dict[str, int]:
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): v for k, v in value.items() if isinstance(v, int) and v > 0}
 
 
 @dataclass

@@ -142,7 +142,6 @@ async def _read_pages(
             if state.done or key not in paged:
                 del reading[key]
         page += 1
-    caps.save()
 
 
 async def _all_missing_permissions(
@@ -202,7 +201,6 @@ async def _read_plugins(
             if state.done or response_key not in paged:
                 del reading[response_key]
         page += 1
-    caps.save()
 
 
 async def _probe_order_apis(

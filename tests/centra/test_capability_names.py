@@ -189,7 +189,6 @@ def test_prepare_renames_validates_and_remembers(tmp_path: Path) -> None:
             "mutations": {},
             "listArgs": {"stores": ["id"]},
             "idSorts": {},
-            "pages": {"honoured": {}, "capped": {}},
             "validated": [digest],
         },
         indent=2,
@@ -279,19 +278,18 @@ def test_discover_writes_then_trusts_its_cache(tmp_path: Path, emulator: Emulato
         "mutations": first.mutations,
         "listArgs": first.list_args,
         "idSorts": first.id_sorts,
-        "pages": {"honoured": {}, "capped": {}},
         "validated": [],
     }
     assert first.list_args["pricelists"] == ["where", "sort", "limit", "page"]
     assert first.id_sorts["pricelists"] == "id_ASC"
     body["queries"]["stores"] = "fromCache"
     body["validated"] = ["abc"]
-    body["pages"] = {"honoured": {"stores": 100}, "capped": {"x": 20, "bad": "20"}}
+    body["pages"] = {"honoured": {"stores": 100}}  # not kept between runs: not read
     path.write_text(json.dumps(body))
     second, sent = _discover(emulator, tmp_path / "cache")
     assert sent == 1 and second.queries["stores"] == "fromCache"
     assert second.validated == {"abc"} and second.mutations == first.mutations
-    assert (second.pages.honoured, second.pages.capped) == ({"stores": 100}, {"x": 20})
+    assert second.pages.honoured == {}
     assert second.cache_file == path and second.introspection == first.introspection
     assert json.loads(path.read_text())["queries"]["stores"] == "fromCache"  # not rewritten
 

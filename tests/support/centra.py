@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.types import ASGIApp
 
 from centra_provision.emulator.app import Emulator
 from centra_provision.manifest.desired import DesiredState, check_context, load_desired_state
@@ -107,12 +108,16 @@ def converge_qa_int(emulator: Emulator, manifests: Path, secret: str) -> None:
 
 @contextmanager
 def served_as_qa_int(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, secret: str | None = None
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    secret: str | None = None,
+    front: ASGIApp | None = None,
 ) -> Iterator[EmulatorClient]:
     """The emulator on loopback as QA-INT's Centra (endpoint and token, and the Order API
     secret when given, set the way an operator would); its state is closed once the test is
-    done with it. Without `secret` the variable is left as it is: reads need no secret."""
-    with served(emulator) as url:
+    done with it. Without `secret` the variable is left as it is: reads need no secret.
+    `front` is served instead of the emulator: a layer in front of it (tests.support.page_cap)."""
+    with served(front or emulator) as url:
         monkeypatch.setenv("PROVISION_CENTRA_URL_QA_INT", f"{url}/graphql")
         monkeypatch.setenv("CENTRA_QA_INT_TOKEN", emulator.admin_token)
         if secret is not None:

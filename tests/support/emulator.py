@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from centra_provision.emulator.app import Emulator, InProcessTransport
 from centra_provision.emulator.serve import listening_socket
@@ -79,11 +80,12 @@ class EmulatorClient:
 
 
 @contextmanager
-def served(emulator: Emulator) -> Iterator[str]:
-    """Serve `emulator` with uvicorn on 127.0.0.1:<free port>; yields its base URL."""
+def served(app: ASGIApp) -> Iterator[str]:
+    """Serve the emulator (or a layer in front of it) with uvicorn on 127.0.0.1:<free
+    port>; yields its base URL."""
     sock = listening_socket(0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(emulator, log_level="critical", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
